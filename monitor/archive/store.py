@@ -1,0 +1,255 @@
+"""The archive: idempotent batched writes and the reads the rest of the tool needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.archive import db
+from monitor.archive.models import (
+    Article,
+    Classification,
+    CrawlRun,
+    CrawlSourceStats,
+    EventDateRow,
+    MatchRow,
+    Source,
+    Story,
+    utcnow,
+)
+from monitor.classify import Classification as Decision
+from monitor.process import ProcessedArticle
+
+
+class Archive:
+    """A handle on the archive database. Open with :meth:`open`; every write is idempotent."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.session_factory = sessionmaker(engine, expire_on_commit=False)
+        self._source_ids: dict[str, int] = {}
+
+    @classmethod
+    def open(cls, url: str | None = None, *, migrate: bool = True) -> Archive:
+        """Open (and by default create or upgrade) the archive at ``url``; :class:`db.ArchiveError` if impossible."""
+        engine = db.make_engine(db.db_url(url))
+        if migrate:
+            db.upgrade(engine)
+        return cls(engine)
+
+    def session(self) -> Session:
+        return self.session_factory()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    # ------------------------------------------------------------------ sources
+    def ensure_sources(self, sources: Iterable[tuple[str, str, str, str]]) -> None:
+        """Register (key, name, base_url, languages) rows, updating names and URLs that changed."""
+        with self.session() as s, s.begin():
+            existing = {src.key: src for src in s.scalars(select(Source))}
+            for key, name, base_url, languages in sources:
+                src = existing.get(key)
+                if src is None:
+                    s.add(Source(key=key, name=name, base_url=base_url, languages=languages))
+                else:
+                    src.name, src.base_url, src.languages = name, base_url, languages
+        self._source_ids.clear()
+
+    def source_id(self, key: str) -> int:
+        if key not in self._source_ids:
+            with self.session() as s, s.begin():
+                sid = s.scalar(select(Source.id).where(Source.key == key))
+                if sid is None:
+                    src = Source(key=key, name=key, base_url="", languages="")
+                    s.add(src)
+                    s.flush()
+                    sid = src.id
+            self._source_ids[key] = sid
+        return self._source_ids[key]
+
+    # ------------------------------------------------------------------ reads
+    def known_urls(self) -> set[str]:
+        """Every stored URL and canonical URL (to skip known articles before fetching them)."""
+        with self.session() as s:
+            rows = s.execute(select(Article.url, Article.canonical_url)).all()
+        return {u for row in rows for u in row}
+
+    def hashes(self, since: datetime | None = None) -> dict[str, tuple[int, str]]:
+        """content_hash → (article id, url) of originals (not duplicates), for exact-copy linking."""
+        q = select(Article.content_hash, Article.id, Article.url).where(Article.duplicate_of_id.is_(None))
+        if since is not None:
+            q = q.where(Article.fetched_at >= since)
+        with self.session() as s:
+            return {h: (i, u) for h, i, u in s.execute(q.order_by(Article.id.desc()))}
+
+    def count_articles(self) -> int:
+        from sqlalchemy import func
+
+        with self.session() as s:
+            return int(s.scalar(select(func.count(Article.id))) or 0)
+
+    # ------------------------------------------------------------------ writes
+    def store_batch(self, items: Sequence[ProcessedArticle]) -> dict[str, int]:
+        """Insert new articles with their classifications; rows whose URL exists are left alone.
+
+        Returns URL → id of the rows this call inserted. Safe to call again with the same items (a crawl killed and
+        re-run), and safe against a concurrent writer inserting the same URL (``ON CONFLICT DO NOTHING``).
+        """
+        if not items:
+            return {}
+        rows: list[dict[str, Any]] = []
+        for it in items:
+            a = it.article
+            rows.append(
+                {
+                    "source_id": self.source_id(it.source),
+                    "url": it.url,
+                    "canonical_url": it.canonical_url,
+                    "title": a.title,
+                    "lead": a.lead,
+                    "text": a.text,
+                    "author": a.author[:300],
+                    "raw_html": it.raw_html,
+                    "encoding": a.encoding,
+                    "published_at": a.published_at,
+                    "updated_at": a.updated_at,
+                    "date_source": a.date_source,
+                    "fetched_at": it.fetched_at,
+                    "language": (it.classification.language if it.classification else a.language),
+                    "content_hash": it.content_hash,
+                    "discovered_by": it.discovered_by,
+                    "relation": it.relation,
+                    "status": "ok",
+                }
+            )
+        insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
+        by_url = {it.url: it for it in items}
+        try:
+            with self.session() as s, s.begin():
+                before = set(s.scalars(select(Article.url).where(Article.url.in_(list(by_url)))))
+                stmt = insert(Article).on_conflict_do_nothing(index_elements=["url"])
+                s.execute(stmt, [r for r in rows if r["url"] not in before])
+                new = s.execute(
+                    select(Article.id, Article.url).where(Article.url.in_([u for u in by_url if u not in before]))
+                ).all()
+                ids = {u: i for i, u in new}
+                dup_urls = {it.duplicate_of_url for it in items if it.duplicate_of_url}
+                dup_ids: dict[str, int] = {}
+                if dup_urls:
+                    for i, u, c in s.execute(select(Article.id, Article.url, Article.canonical_url).where(
+                            Article.url.in_(dup_urls) | Article.canonical_url.in_(dup_urls))):
+                        dup_ids[u] = dup_ids[c] = i
+                for url, art_id in ids.items():
+                    it = by_url[url]
+                    if it.duplicate_of_url and it.duplicate_of_url in dup_ids:
+                        s.execute(update(Article).where(Article.id == art_id).values(
+                            duplicate_of_id=dup_ids[it.duplicate_of_url]))
+                    if it.classification is not None:
+                        self._write_classification(s, art_id, it.classification)
+        except OperationalError as exc:
+            raise db.ArchiveError(f"cannot write to the archive: {exc.orig}") from exc
+        return ids
+
+    @staticmethod
+    def _write_classification(s: Session, article_id: int, c: Decision) -> None:
+        existing = s.get(Classification, article_id)
+        if existing is not None:
+            s.delete(existing)
+            s.flush()
+        s.query(MatchRow).filter(MatchRow.article_id == article_id).delete()
+        s.query(EventDateRow).filter(EventDateRow.article_id == article_id).delete()
+        s.add(
+            Classification(
+                article_id=article_id,
+                relevant=c.relevant,
+                score=c.score,
+                severity=c.severity,
+                topics=c.topics,
+                alarms=c.alarms,
+                entities=c.entities,
+                reasons=c.reasons,
+                language_shares=c.language_shares,
+                lexicon_version=c.lexicon_version,
+                classified_at=utcnow(),
+            )
+        )
+        s.add_all(
+            MatchRow(article_id=article_id, term=m.term[:200], category=m.category, entry=m.entry, field=m.field,
+                     start=m.start, end=m.end, matched=m.text[:300])
+            for m in c.matches
+        )
+        s.add_all(
+            EventDateRow(article_id=article_id, text=d.text[:200], date=d.date, kind=d.kind, cancelled=d.cancelled,
+                         sentence=d.sentence[:2000])
+            for d in c.dates_mentioned
+        )
+
+    def replace_classification(self, article_id: int, c: Decision) -> None:
+        with self.session() as s, s.begin():
+            self._write_classification(s, article_id, c)
+
+    # ------------------------------------------------------------------ stories
+    def assign_stories(self, article_ids: Sequence[int]) -> None:
+        """Put each new article in a story: a copy joins its original's story, anything else starts one."""
+        if not article_ids:
+            return
+        with self.session() as s, s.begin():
+            arts = list(s.scalars(select(Article).where(Article.id.in_(article_ids)).order_by(Article.id)))
+            for art in arts:
+                if art.story_id is not None:
+                    continue
+                if art.duplicate_of_id is not None:
+                    orig = s.get(Article, art.duplicate_of_id)
+                    if orig is not None and orig.story_id is not None:
+                        art.story_id = orig.story_id
+                        story = s.get(Story, orig.story_id)
+                        if story is not None:
+                            _update_first(story, art)
+                        continue
+                story = Story(title=art.title, first_article_id=art.id, first_published_at=art.published_at)
+                s.add(story)
+                s.flush()
+                art.story_id = story.id
+
+    # ------------------------------------------------------------------ crawl runs
+    def start_run(self) -> int:
+        with self.session() as s, s.begin():
+            run = CrawlRun(started_at=utcnow(), status="running", stats={})
+            s.add(run)
+            s.flush()
+            return run.id
+
+    def finish_run(self, run_id: int, status: str, stats: dict[str, Any],
+                   per_source: dict[str, dict[str, Any]]) -> None:
+        with self.session() as s, s.begin():
+            run = s.get(CrawlRun, run_id)
+            if run is None:
+                return
+            run.finished_at = utcnow()
+            run.status = status
+            run.stats = stats
+            for key, st in per_source.items():
+                s.add(CrawlSourceStats(run_id=run_id, source_key=key, **st))
+
+
+def _update_first(story: Story, art: Article) -> None:
+    """A story's first publisher is the earliest published article (then the earliest fetched)."""
+    if art.published_at is not None and (
+        story.first_published_at is None or art.published_at < story.first_published_at
+    ):
+        story.first_published_at = art.published_at
+        story.first_article_id = art.id
+    story.updated_at = utcnow()
+

@@ -1,0 +1,235 @@
+"""Relevance, topics, severity, entities and planned-event dates for one article, every decision explained.
+
+The rules, in the order an editor would apply them:
+
+1. Find every lexicon term in the title and text; drop matches that overlap an exclusion phrase (Kanysh Satpayev
+   the scientist, streets named after him, «протестант», FC Ulytau …).
+2. A **topic** counts when one of its terms matches; `safety` needs a workplace word too (a road crash is not a
+   labour story).
+3. The article is **relevant** when any of these holds:
+   a. a watched organisation (KazakhMys …) with any topic or alarm;
+   b. a watched person (Berik Zhagiparov …);
+   c. the watched region (Zhezkazgan, Satpaev, Ulytau, Balkhash) with a labour topic or an alarm;
+   d. a labour topic with enough evidence (``min_hits``; title matches count double) anchored in Kazakhstan and
+      not mainly about a place abroad.
+4. **Severity**: ``alarm`` when a relevant article matches an alarm term (troops, curfew, detentions, shooting,
+   internet shutdown, state of emergency, police deployment); ``high`` for strikes, protests, closures and
+   deaths at work; ``normal`` otherwise.
+5. **Score** in [0, 1]: evidence weights squashed, ≥ 0.5 exactly when relevant, so rankings agree with the decision.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from monitor.dates import DateMention, find_dates
+from monitor.language import detect_language
+from monitor.lexicon import Hit, Lexicons, default_lexicons
+
+MAX_TEXT = 200_000  # characters classified per field; longer texts are cut (a 1 MB page is never an article)
+_HIGH_TOPICS = {"strike", "protest", "layoffs_closure", "safety"}
+_WEIGHTS = {"organization": 0.9, "person": 1.0, "place": 0.3, "topic": 0.35, "alarm": 0.6}
+_EVENT_WINDOW = 80  # characters between a date and the event word that names its kind
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    term: str
+    category: str
+    entry: str
+    field: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class EventDate:
+    text: str
+    date: str  # ISO date
+    kind: str | None
+    cancelled: bool
+    sentence: str
+
+
+@dataclass(slots=True)
+class Classification:
+    language: str
+    language_shares: dict[str, float]
+    relevant: bool
+    score: float
+    severity: str | None
+    topics: list[str]
+    alarms: list[str]
+    entities: dict[str, list[str]]
+    matches: list[Match]
+    dates_mentioned: list[EventDate]
+    reasons: list[str] = field(default_factory=list)
+    lexicon_version: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON shape of ``monitor classify`` (without the id)."""
+        return {
+            "language": self.language,
+            "relevant": self.relevant,
+            "score": self.score,
+            "severity": self.severity,
+            "topics": self.topics,
+            "entities": self.entities,
+            "matches": [
+                {"term": m.term, "category": m.category, "field": m.field, "start": m.start, "end": m.end}
+                for m in self.matches
+            ],
+            "dates_mentioned": [
+                {"text": d.text, "date": d.date, "kind": d.kind, "cancelled": d.cancelled}
+                for d in self.dates_mentioned
+            ],
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _hits(lex: Lexicons, text: str, fname: str) -> list[Match]:
+    raw = lex.matcher.find(text)
+    excl = [(h.start, h.end) for h in raw if h.term.category == "exclusion"]
+    out: list[Match] = []
+    for h in _longest(raw):
+        if h.term.category == "exclusion":
+            continue
+        if any(s < h.end and h.start < e for s, e in excl):
+            continue
+        out.append(Match(h.term.text, h.term.category, h.term.entry, fname, h.start, h.end, h.matched))
+    return out
+
+
+def _longest(hits: list[Hit]) -> list[Hit]:
+    """Within one category and entry keep only the longest of overlapping hits (one explanation per span)."""
+    hits = sorted(hits, key=lambda h: (h.start, -(h.end - h.start)))
+    kept: list[Hit] = []
+    last_end: dict[tuple[str, str], int] = {}
+    for h in hits:
+        key = (h.term.category, h.term.entry)
+        if last_end.get(key, -1) > h.start:
+            continue
+        kept.append(h)
+        last_end[key] = h.end
+    return kept
+
+
+def classify(
+    title: str,
+    text: str,
+    published_at: datetime | None = None,
+    *,
+    lexicons: Lexicons | None = None,
+) -> Classification:
+    """Classify one article. Never raises on odd input: empty, huge or binary-looking text yields a result."""
+    lex = lexicons or default_lexicons()
+    title = (title or "")[:2000]
+    text = (text or "")[:MAX_TEXT]
+    lang = detect_language(text[:5000], title)
+    matches = _hits(lex, title, "title") + _hits(lex, text, "text")
+
+    by_cat: dict[str, dict[str, int]] = {}
+    for m in matches:
+        weight = 2 if m.field == "title" else 1
+        by_cat.setdefault(m.category, {})
+        by_cat[m.category][m.entry] = by_cat[m.category].get(m.entry, 0) + weight
+
+    def entry_flag(category: str, flag: str) -> set[str]:
+        return {eid for eid, e in lex.entries(category) if getattr(e, flag)}
+
+    orgs = by_cat.get("organization", {})
+    places = by_cat.get("place", {})
+    people = by_cat.get("person", {})
+    alarms_found = by_cat.get("alarm", {})
+    context = by_cat.get("context", {})
+    topics_found = dict(by_cat.get("topic", {}))
+    for tid, entry in lex.entries("topic"):
+        if entry.requires and tid in topics_found and entry.requires not in context:
+            del topics_found[tid]
+
+    watched_orgs = set(orgs) & entry_flag("organization", "watch")
+    watched_people = set(people) & entry_flag("person", "watch")
+    region = set(places) & entry_flag("place", "region")
+    kz_places = {eid for eid, e in lex.entries("place") if e.country == "kz"}
+    foreign_places = {eid for eid, e in lex.entries("place") if e.country == "foreign"}
+    labour = entry_flag("topic", "labour")
+    labour_hits = sum(n for t, n in topics_found.items() if t in labour)
+    kz_weight = sum(n for p, n in places.items() if p in kz_places) + sum(orgs.values()) + sum(people.values())
+    foreign_weight = sum(n for p, n in places.items() if p in foreign_places)
+    abroad = foreign_weight > 0 and foreign_weight >= kz_weight
+
+    reasons: list[str] = []
+    if watched_orgs and (topics_found or alarms_found):
+        reasons.append(f"watched organisation {', '.join(sorted(watched_orgs))} with a topic")
+    if watched_people:
+        reasons.append(f"watched person {', '.join(sorted(watched_people))}")
+    if region and (labour_hits or alarms_found) and not abroad:
+        reasons.append(f"watched region {', '.join(sorted(region))} with a labour topic or alarm")
+    min_hits = lex.min_hits("topic")
+    if labour_hits + sum(alarms_found.values()) >= min_hits and labour_hits and kz_weight and not abroad:
+        reasons.append(f"labour topic in Kazakhstan ({labour_hits} matches)")
+    relevant = bool(reasons)
+
+    evidence = (
+        _WEIGHTS["organization"] * len(watched_orgs)
+        + _WEIGHTS["person"] * len(watched_people)
+        + _WEIGHTS["place"] * min(len(region), 3)
+        + _WEIGHTS["topic"] * min(labour_hits, 8)
+        + _WEIGHTS["alarm"] * min(sum(alarms_found.values()), 4)
+    )
+    squashed = 1 - math.exp(-evidence / 2)
+    score = round(0.5 + squashed / 2 if relevant else squashed / 2 * 0.98, 3)
+
+    topics = sorted(topics_found)
+    alarm_labels = sorted(lex.entry("alarm", a).label for a in alarms_found)
+    severity: str | None = None
+    if relevant:
+        severity = "alarm" if alarms_found else ("high" if _HIGH_TOPICS & set(topics) else "normal")
+
+    entities = {
+        "organizations": sorted(lex.entry("organization", o).label for o in orgs),
+        "places": sorted(lex.entry("place", p).label for p in places),
+        "people": sorted(lex.entry("person", p).label for p in people),
+    }
+    pub = published_at or datetime.now(UTC)
+    dates = _event_dates(lex, text, find_dates(text[:50_000], pub))
+    shown = [m for m in matches if m.category != "context"]
+    return Classification(
+        language=lang.language,
+        language_shares=lang.shares,
+        relevant=relevant,
+        score=score,
+        severity=severity,
+        topics=topics,
+        alarms=alarm_labels,
+        entities=entities,
+        matches=shown,
+        dates_mentioned=dates,
+        reasons=reasons,
+        lexicon_version=lex.version,
+    )
+
+
+def _event_dates(lex: Lexicons, text: str, mentions: list[DateMention]) -> list[EventDate]:
+    """Attach to each date the nearest kind of event in its sentence and whether it was cancelled."""
+    out: list[EventDate] = []
+    seen: set[tuple[str, date]] = set()
+    for mention in mentions:
+        hits = lex.matcher.find(mention.sentence)
+        kinds = [h for h in hits if h.term.category == "event_kind" and h.term.entry != "cancelled"]
+        cancelled = any(h.term.category == "event_kind" and h.term.entry == "cancelled" for h in hits)
+        pos = mention.start - mention.sentence_start
+        near = [h for h in kinds if abs(h.start - pos) <= _EVENT_WINDOW or abs(h.end - pos) <= _EVENT_WINDOW]
+        kind = min(near, key=lambda h: abs(h.start - pos)).term.entry if near else None
+        key = (mention.text, mention.date)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(EventDate(mention.text, mention.date.isoformat(), kind, cancelled, mention.sentence))
+    return out

@@ -1,0 +1,116 @@
+"""Language identification for ru / kk / en / other, Kazakh included.
+
+langdetect has no Kazakh profile (it calls Kazakh Russian, Ukrainian or Mongolian, Latin Kazakh Turkish), so the
+decision is layered, cheapest and surest first (figures in ../shared/FINDINGS.md):
+
+1. Cyrillic words: the share carrying a Kazakh-only letter (ә ғ қ ң ө ұ ү һ) decides kk vs ru; і alone does not,
+   Ukrainian has it too.
+2. Latin words: Kazakh-Latin letters (á ǵ ı ń ó ú ý ş …) or at least two frequent Kazakh function words/stems
+   decide kk; otherwise langdetect (seeded, so deterministic) tells English from the long tail.
+3. Mixed pages: each paragraph is labelled on its own and the shares reported by character count.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from langdetect import DetectorFactory, LangDetectException, detect
+
+DetectorFactory.seed = 0
+
+_KK_LETTERS = set("әғқңөұүһӘҒҚҢӨҰҮҺ")
+_UK_LETTERS = set("їєґЇЄҐ")
+_CYR_WORD = re.compile(r"[а-яёәғқңөұүһіїєґ]{2,}", re.I)
+_LAT_WORD = re.compile(r"[a-zá-ÿıńŋşğǵǧūý']{2,}", re.I)
+_KK_LATIN_LETTERS = set("áǵğǧıńŋóöúüūýşÁǴĞǦIŃŊÓÖÚÜŪÝŞ") - {"I"}
+# Frequent Kazakh words and stems in Latin spelling (official 2021 alphabet and the older apostrophe/English ones).
+_KK_LATIN_WORDS = frozenset(
+    """
+    jane jáne men ushin úshin bul osy sol degen dedi edi boldy bolyp bolady kazak qazaq qazaqstan kazakstan
+    oblys oblysy oblysynda audany qalasy qalasynda jumys jumysshy jumysshylar zhumys ereuil ereýil narazylyq
+    bilik sheru sherý kenish zauyt aqsha jalaqy akim ákim ákimdik akimdigi eken emes bar joq taǵy tagy
+    kezinde arqyly turaly týraly sońǵy songy bıyl biyl
+    """.split()
+)
+_RU_FUNCTION_WORDS = frozenset(
+    "и в во на не что это по с со из для от до как но за к ко о об при же ли или был была были его её их".split()
+)
+_KK_FUNCTION_WORDS = frozenset(
+    """және мен үшін бұл осы сол деп деді еді болды болып бойынша туралы кезінде арқылы жылы екен емес бар жоқ
+    тағы да де ол олар біз біздің қазір""".split()
+)
+_EN_WORDS = frozenset(
+    "the of and to in is are for on at with from by as workers strike protest miners police says news".split()
+)
+_LATIN_KK_MIN_HITS = 2
+_KK_SHARE_SURE = 0.3  # share of Cyrillic words with a Kazakh-only letter (FINDINGS: kk ≥ 0.29, ru ≤ 0.17)
+_KK_SHARE_RU = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageResult:
+    """Language of a text: the main label and, for mixed pages, the share of each language by characters."""
+
+    language: str  # "ru" | "kk" | "en" | "other" | "unknown"
+    shares: dict[str, float]
+
+
+def _label_chunk(chunk: str) -> str | None:
+    """Label one paragraph or title; None when it has no letters worth counting."""
+    cyr = _CYR_WORD.findall(chunk)
+    lat = _LAT_WORD.findall(chunk)
+    if len(cyr) >= len(lat) and cyr:
+        kk = sum(1 for w in cyr if not _KK_LETTERS.isdisjoint(w))
+        share = kk / len(cyr)
+        if share >= _KK_SHARE_SURE or (kk >= 2 and share > _KK_SHARE_RU):
+            return "kk"
+        if any(ch in _UK_LETTERS for w in cyr for ch in w) or (
+            kk == 0 and sum(1 for w in cyr if "і" in w.lower()) / len(cyr) > 0.1
+        ):
+            return "other"  # Ukrainian (or Belarusian): neither ru nor kk
+        if kk:
+            # Between the sure thresholds: a Russian sentence can carry one Kazakh-spelled name (Жағыпаров).
+            # Function words settle it: Russian and Kazakh share almost none.
+            low = [w.lower() for w in cyr]
+            ru_hits = sum(1 for w in low if w in _RU_FUNCTION_WORDS)
+            kk_hits = sum(1 for w in low if w in _KK_FUNCTION_WORDS)
+            return "kk" if kk_hits > ru_hits else "ru"
+        return "ru"
+    if lat:
+        if any(ch in _KK_LATIN_LETTERS for w in lat for ch in w):
+            return "kk"
+        lw = [w.lower().replace("'", "") for w in lat]
+        hits = sum(1 for w in lw if w in _KK_LATIN_WORDS)
+        if hits >= _LATIN_KK_MIN_HITS or (len(lw) <= 4 and hits >= 1):
+            return "kk"
+        if len(lw) <= 6 and any(w in _EN_WORDS for w in lw):
+            return "en"  # langdetect is unreliable on a few words
+        return "en" if _langdetect(chunk) == "en" else "other"
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _langdetect(text: str) -> str:
+    try:
+        return str(detect(text[:500]))
+    except LangDetectException:
+        return "unknown"
+
+
+def detect_language(text: str, title: str = "") -> LanguageResult:
+    """Language of an article from its title and text; short titles count when the text is empty."""
+    chunks = [c for c in re.split(r"\n+", text) if c.strip()]
+    if title.strip():
+        chunks.insert(0, title)
+    weights: dict[str, int] = {}
+    for chunk in chunks:
+        label = _label_chunk(chunk)
+        if label is not None:
+            weights[label] = weights.get(label, 0) + len(chunk)
+    total = sum(weights.values())
+    if not total:
+        return LanguageResult("unknown", {})
+    shares = {k: round(v / total, 3) for k, v in sorted(weights.items(), key=lambda kv: -kv[1])}
+    return LanguageResult(next(iter(shares)), shares)

@@ -1,0 +1,240 @@
+"""Lexicons as data: loading, schema checks and the compiled matcher.
+
+Editors change ``monitor/lexicons/*.yaml``; nothing here needs to change with them. A term is one or more words;
+a word ending in ``*`` matches any ending (Russian cases, Kazakh suffixes), any other word matches exactly. Terms
+and texts are folded the same way (:mod:`monitor.text`), so one entry covers Cyrillic Russian, Cyrillic Kazakh
+and Latin spellings.
+
+Matching walks the folded word tokens once and looks each up in a dictionary keyed by its first three letters, so
+the cost grows with the text, not with the number of terms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from monitor.text import fold
+
+LEXICON_DIR = Path(__file__).with_name("lexicons")
+_TERM_WORD = re.compile(r"^[\w.'«»\-]+\*?$")
+_TOKEN = re.compile(r"\w+(?:[-.'’]\w+)*")
+_KEY_LEN = 3
+MIN_STEM = 3
+
+
+class LexiconError(ValueError):
+    """A lexicon file is malformed; the message names the file and the entry."""
+
+
+class Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    label: str
+    terms: dict[Literal["ru", "kk", "latn", "en"], list[str]]
+    watch: bool = False
+    region: bool = False
+    country: Literal["kz", "foreign"] | None = None
+    labour: bool = False
+    requires: str | None = None
+    search: list[str] = []  # queries sent to site-search pages (sources with a `search:` entry point)
+
+    @field_validator("terms")
+    @classmethod
+    def _check_terms(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for lang, terms in value.items():
+            for term in terms:
+                words = term.split()
+                if not words:
+                    raise ValueError(f"empty term in {lang}")
+                for i, word in enumerate(words):
+                    if not _TERM_WORD.match(word):
+                        raise ValueError(f"term {term!r}: {word!r} is not a word (letters, then an optional *)")
+                    # the first word is the lookup key: a very short stem would match half the language
+                    if i == 0 and word.endswith("*") and len(fold(word[:-1]).text) < MIN_STEM:
+                        raise ValueError(f"term {term!r}: stem {word!r} is shorter than {MIN_STEM} letters")
+        return value
+
+
+class LexiconFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: Literal["organization", "place", "person", "topic", "alarm", "exclusion", "event_kind", "context"]
+    min_hits: int = 1
+    entries: list[Entry]
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One compiled term: folded words, each exact or a prefix."""
+
+    text: str  # as written by the editor
+    category: str
+    entry: str  # entry id
+    words: tuple[tuple[str, bool], ...]  # (folded word, is_prefix)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A term found in a text: offsets are into the original (unfolded) string."""
+
+    term: Term
+    start: int
+    end: int
+    matched: str
+
+
+def _compile_word(word: str) -> tuple[str, bool]:
+    prefix = word.endswith("*")
+    core = word[:-1] if prefix else word
+    folded = fold(core).text.strip(".«»")
+    return folded, prefix
+
+
+def _term_tokens(folded_term: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """Split words that tokenise into several tokens (``им.`` stays one; ``ул. сатпаева``)."""
+    out: list[tuple[str, bool]] = []
+    for word, prefix in folded_term:
+        parts = _TOKEN.findall(word) or [word]
+        for i, part in enumerate(parts):
+            out.append((part, prefix and i == len(parts) - 1))
+    return out
+
+
+class Matcher:
+    """All terms of a set of lexicon files, compiled once."""
+
+    def __init__(self, terms: Iterable[Term]) -> None:
+        self._exact: dict[str, list[Term]] = {}
+        self._prefix: dict[str, list[Term]] = {}
+        for term in terms:
+            first, is_prefix = term.words[0]
+            if is_prefix:
+                self._prefix.setdefault(first[:_KEY_LEN], []).append(term)
+            else:
+                self._exact.setdefault(first, []).append(term)
+
+    def find(self, text: str) -> list[Hit]:
+        """Every term occurrence in ``text``, longest first at each position, overlaps kept."""
+        if not text:
+            return []
+        folded = fold(text)
+        toks = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(folded.text)]
+        hits: list[Hit] = []
+        for i, (tok, _, _) in enumerate(toks):
+            cands = self._exact.get(tok, [])
+            pref = self._prefix.get(tok[:_KEY_LEN])
+            if pref:
+                cands = cands + [t for t in pref if tok.startswith(t.words[0][0])]
+            for term in cands:
+                n = len(term.words)
+                if n > 1 and not self._tail_matches(term, toks, i):
+                    continue
+                start = folded.orig(toks[i][1])
+                end = folded.orig(toks[i + n - 1][2] - 1) + 1
+                hits.append(Hit(term, start, end, text[start:end]))
+        return hits
+
+    @staticmethod
+    def _tail_matches(term: Term, toks: list[tuple[str, int, int]], i: int) -> bool:
+        if i + len(term.words) > len(toks):
+            return False
+        for k, (word, is_prefix) in enumerate(term.words[1:], start=1):
+            tok = toks[i + k][0]
+            if not (tok.startswith(word) if is_prefix else tok == word):
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class Lexicons:
+    """The loaded lexicon files: entries by category and one matcher over all of them."""
+
+    files: dict[str, LexiconFile]
+    matcher: Matcher
+    version: str  # hash of the files: a classification remembers which lexicons made it
+
+    def entries(self, category: str) -> Iterator[tuple[str, Entry]]:
+        for lf in self.files.values():
+            if lf.category == category:
+                for entry in lf.entries:
+                    yield entry.id, entry
+
+    def entry(self, category: str, entry_id: str) -> Entry:
+        for eid, entry in self.entries(category):
+            if eid == entry_id:
+                return entry
+        raise KeyError(f"{category}/{entry_id}")
+
+    def search_terms(self) -> list[str]:
+        """Every watchlist query for site search, in file order, without repeats."""
+        out: list[str] = []
+        for lf in self.files.values():
+            for entry in lf.entries:
+                out.extend(q for q in entry.search if q not in out)
+        return out
+
+    def min_hits(self, category: str) -> int:
+        return max((lf.min_hits for lf in self.files.values() if lf.category == category), default=1)
+
+
+def _read(path: Path) -> LexiconFile:
+    try:
+        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise LexiconError(f"{path}: not valid YAML: {exc}") from exc
+    try:
+        return LexiconFile.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = list(err["loc"])
+            where = ""
+            if len(loc) >= 2 and loc[0] == "entries" and isinstance(loc[1], int):
+                entries = raw.get("entries") if isinstance(raw, dict) else None
+                ident = entries[loc[1]].get("id", "?") if isinstance(entries, list) and isinstance(
+                    entries[loc[1]], dict) else "?"
+                where = f"entry {loc[1]} ({ident}) "
+                loc = loc[2:]
+            problems.append(f"{where}{'.'.join(map(str, loc))}: {err['msg']}")
+        raise LexiconError(f"{path}: " + "; ".join(problems)) from exc
+
+
+def load_lexicons(directory: Path | None = None) -> Lexicons:
+    """Load and check every ``*.yaml`` in ``directory``; raise :class:`LexiconError` naming file and entry."""
+    directory = directory or LEXICON_DIR
+    files: dict[str, LexiconFile] = {}
+    digest = hashlib.sha256()
+    seen: dict[tuple[str, str], Path] = {}
+    terms: list[Term] = []
+    for path in sorted(directory.glob("*.yaml")):
+        lf = _read(path)
+        files[path.name] = lf
+        digest.update(path.read_bytes())
+        for entry in lf.entries:
+            key = (lf.category, entry.id)
+            if key in seen:
+                raise LexiconError(f"{path}: entry {entry.id}: duplicate id (also in {seen[key].name})")
+            seen[key] = path
+            for variants in entry.terms.values():
+                for text in variants:
+                    words = _term_tokens([_compile_word(w) for w in text.split()])
+                    terms.append(Term(text, lf.category, entry.id, tuple(words)))
+    if not files:
+        raise LexiconError(f"{directory}: no lexicon files (*.yaml)")
+    return Lexicons(files, Matcher(terms), digest.hexdigest()[:12])
+
+
+@lru_cache(maxsize=4)
+def default_lexicons(directory: str | None = None) -> Lexicons:
+    """The lexicons, loaded once per process (per directory)."""
+    return load_lexicons(Path(directory) if directory else None)

@@ -1,0 +1,155 @@
+"""Text folding shared by classification, dedupe and search.
+
+Russian and Kazakh news spell one name many ways: «Казахмыс», «Қазақмыс», "Kazakhmys", "Qazaqmys". Folding maps
+every script onto one Cyrillic skeleton so one lexicon entry (or one search term) covers them all:
+
+* lower case, ё → е;
+* Kazakh letters → their Russian neighbours (қ→к, ғ→г, ң→н, ә→а, ө→о, ұ/ү→у, һ→х, і→и);
+* Latin (official 2021 Kazakh Latin, the older apostrophe spelling, English transliteration) → Cyrillic,
+  digraphs first (zh→ж, kh→х, sh→ш, ch→ч, ya→я …).
+
+Cyrillic-only text folds with one ``str.translate`` and keeps its offsets; Latin runs are transliterated piecewise
+and an offset map is kept so a match in folded text points back at the original characters.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+_CYR_FOLD = str.maketrans(
+    {
+        "ё": "е",
+        "қ": "к",
+        "ғ": "г",
+        "ң": "н",
+        "ә": "а",
+        "ө": "о",
+        "ұ": "у",
+        "ү": "у",
+        "һ": "х",
+        "і": "и",
+        "ї": "и",
+        "є": "е",
+        "ґ": "г",
+        # typographic noise that breaks word boundaries or hides inside words
+        "\u00ad": "",  # soft hyphen
+        "\u200b": "",
+        "\u2019": "'",
+        "\u02bc": "'",
+        "`": "'",
+    }
+)
+
+# Latin digraphs, longest first. Applied only inside runs of Latin letters.
+_LATIN_DIGRAPHS: tuple[tuple[str, str], ...] = (
+    ("shch", "щ"),
+    ("zh", "ж"),
+    ("kh", "х"),
+    ("sh", "ш"),
+    ("ch", "ч"),
+    ("ts", "ц"),
+    ("ya", "я"),
+    ("yu", "ю"),
+    ("ye", "е"),
+    ("yo", "е"),
+    ("s'", "ш"),  # old apostrophe Latin: s' = ш, c' = ч
+    ("c'", "ч"),
+)
+_LATIN_SINGLE = {
+    "a": "а", "á": "а", "ä": "а", "b": "б", "c": "к", "d": "д", "e": "е", "é": "е", "f": "ф",
+    "g": "г", "ǵ": "г", "ğ": "г", "ǧ": "г", "h": "х", "i": "и", "ı": "ы", "ï": "и", "í": "и", "j": "ж",
+    "k": "к", "l": "л", "m": "м", "n": "н", "ń": "н", "ŋ": "н", "ñ": "н", "o": "о", "ó": "о", "ö": "о",
+    "p": "п", "q": "к", "r": "р", "s": "с", "ş": "ш", "t": "т", "u": "у", "ú": "у", "ü": "у", "ū": "у",
+    "v": "в", "w": "у", "x": "х", "y": "ы", "ý": "у", "z": "з", "'": "",
+}  # fmt: skip
+_LATIN_RUN = re.compile(r"[a-zá-ÿıńŋşğǵǧūý][a-zá-ÿıńŋşğǵǧūý']*")
+_LATIN_TOKEN = re.compile("|".join(re.escape(d) for d, _ in _LATIN_DIGRAPHS) + "|.", re.S)
+_DIGRAPHS = dict(_LATIN_DIGRAPHS)
+
+
+@dataclass(slots=True)
+class Folded:
+    """Folded text plus the map back to the original offsets.
+
+    ``breaks``/``origins`` are parallel: folded position ``breaks[i]`` corresponds to original ``origins[i]``;
+    between breaks the two advance together. Empty lists mean offsets are identical.
+    """
+
+    text: str
+    breaks: list[int] = field(default_factory=list)
+    origins: list[int] = field(default_factory=list)
+
+    def orig(self, pos: int) -> int:
+        """Original offset of folded offset ``pos``."""
+        if not self.breaks:
+            return pos
+        i = bisect_right(self.breaks, pos) - 1
+        if i < 0:
+            return pos
+        return self.origins[i] + (pos - self.breaks[i])
+
+
+def _translit_latin(run: str) -> str:
+    return "".join(_DIGRAPHS.get(t) or _LATIN_SINGLE.get(t, t) for t in _LATIN_TOKEN.findall(run))
+
+
+def fold(text: str) -> Folded:
+    """Fold ``text`` to the common Cyrillic skeleton, keeping a map back to original offsets."""
+    low = text.lower()
+    if len(low) != len(text):  # a few letters (İ) grow when lowered; normalise them away first
+        text = unicodedata.normalize("NFKC", text)
+        low = "".join(ch.lower()[0] for ch in text)
+    folded = low.translate(_CYR_FOLD)
+    low = folded if len(folded) == len(low) else _fold_keep_len(low)
+    if not _LATIN_RUN.search(low):
+        return Folded(low)
+    parts: list[str] = []
+    breaks: list[int] = []
+    origins: list[int] = []
+    pos_out = 0
+    last = 0
+    for m in _LATIN_RUN.finditer(low):
+        if m.start() > last:
+            breaks.append(pos_out)
+            origins.append(last)
+            parts.append(low[last : m.start()])
+            pos_out += m.start() - last
+        tr = _translit_latin(m.group())
+        breaks.append(pos_out)
+        origins.append(m.start())
+        parts.append(tr)
+        pos_out += len(tr)
+        last = m.end()
+    if last < len(low):
+        breaks.append(pos_out)
+        origins.append(last)
+        parts.append(low[last:])
+    return Folded("".join(parts), breaks, origins)
+
+
+def _fold_keep_len(low: str) -> str:
+    """Fold character by character, replacing deleted characters with spaces so offsets stay put."""
+    return "".join((ch.translate(_CYR_FOLD) or " ") for ch in low)
+
+
+def fold_text(text: str) -> str:
+    """Folded text only (for indexing and hashing, where offsets are not needed)."""
+    return fold(text).text
+
+
+_WS = re.compile(r"\s+")
+_WORD = re.compile(r"\w+")
+
+
+def normalize_space(text: str) -> str:
+    """Collapse runs of whitespace; keep paragraph breaks as single newlines."""
+    paras = [_WS.sub(" ", p).strip() for p in re.split(r"\n\s*\n|\r?\n", text)]
+    return "\n".join(p for p in paras if p)
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens."""
+    return _WORD.findall(fold(text).text)

@@ -1,0 +1,33 @@
+"""Deduplication: one row per URL; exact copies of stored text are linked to their original."""
+
+from __future__ import annotations
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from monitor.dedupe import ExactIndex
+from monitor.process import ProcessedArticle
+from pipelines._shared import crawl_archive
+
+
+class DedupePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.index = ExactIndex()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        self.index.load(crawl_archive(self.crawler))
+
+    def process_item(self, item: ProcessedArticle) -> ProcessedArticle:
+        stats = self.crawler.stats
+        assert stats is not None
+        if not self.index.check(item):
+            stats.inc_value(f"monitor/{item.source}/duplicate_url")
+            raise DropItem(f"{item.url}: URL stored already")
+        if item.duplicate_of_url:
+            stats.inc_value(f"monitor/{item.source}/exact_copies")
+        return item

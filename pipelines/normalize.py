@@ -1,0 +1,30 @@
+"""Extraction: a fetched page becomes an article, or is dropped (and counted) as not one."""
+
+from __future__ import annotations
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from monitor.process import FetchedPage, NotAnArticle, ProcessedArticle, extract_page
+
+
+class NormalizePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
+        return cls(crawler)
+
+    def process_item(self, item: FetchedPage) -> ProcessedArticle:
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value(f"monitor/{item.source}/pages")
+        try:
+            processed = extract_page(item)
+        except NotAnArticle as exc:
+            stats.inc_value(f"monitor/{item.source}/not_articles")
+            raise DropItem(f"{item.url}: {exc}") from exc
+        if processed.article.published_at is not None:
+            stats.inc_value(f"monitor/{item.source}/with_date")
+        return processed

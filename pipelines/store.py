@@ -1,0 +1,77 @@
+"""Storage: batched idempotent writes, story assignment, and the crawl run's per-source counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.crawler import Crawler
+
+from monitor.process import ProcessedArticle
+from pipelines._shared import crawl_archive
+
+_PER_SOURCE_FIELDS = ("requests", "pages", "not_articles", "errors", "with_date")
+
+
+class StorePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.batch: list[ProcessedArticle] = []
+        self.batch_size = crawler.settings.getint("MONITOR_STORE_BATCH", 50)
+        self.run_id = 0
+        self.newest: dict[str, Any] = {}
+        self.new_ids: list[int] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        self.run_id = crawl_archive(self.crawler).start_run()
+
+    def process_item(self, item: ProcessedArticle) -> ProcessedArticle:
+        self.batch.append(item)
+        published = item.article.published_at
+        if published and (item.source not in self.newest or published > self.newest[item.source]):
+            self.newest[item.source] = published
+        if len(self.batch) >= self.batch_size:
+            self.flush()
+        return item
+
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        archive = crawl_archive(self.crawler)
+        inserted = archive.store_batch(self.batch)
+        archive.assign_stories(list(inserted.values()))
+        self.new_ids.extend(inserted.values())
+        stats = self.crawler.stats
+        assert stats is not None
+        for item in self.batch:
+            if item.url in inserted:
+                stats.inc_value(f"monitor/{item.source}/articles_new")
+        self.batch.clear()
+
+    def close_spider(self) -> None:
+        self.flush()
+        stats = self.crawler.stats
+        assert stats is not None
+        all_stats = stats.get_stats()
+        per_source: dict[str, dict[str, Any]] = {}
+        for name, value in all_stats.items():
+            if not name.startswith("monitor/") or name.count("/") < 2:
+                continue
+            _, key, rest = name.split("/", 2)
+            entry = per_source.setdefault(key, {"statuses": {}})
+            if rest.startswith("status/"):
+                entry["statuses"][rest.split("/", 1)[1]] = value
+            elif rest in _PER_SOURCE_FIELDS:
+                entry[rest] = value
+            elif rest == "articles_new":
+                entry["articles_new"] = value
+        for key, entry in per_source.items():
+            entry["newest_published_at"] = self.newest.get(key)
+        failed = sum(e.get("errors", 0) for e in per_source.values())
+        status = "partial" if failed else "ok"
+        summary = {k: v for k, v in all_stats.items() if isinstance(v, int | float | str) and not k.startswith("monitor/")}
+        summary["articles_new"] = len(self.new_ids)
+        crawl_archive(self.crawler).finish_run(self.run_id, status, summary, per_source)

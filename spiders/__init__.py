@@ -1,0 +1,1 @@
+"""Scrapy spiders: discovery and fetching only; extraction and everything after live in ``monitor/``."""

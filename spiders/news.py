@@ -1,0 +1,229 @@
+"""The one generic spider: discovers articles of every configured source and hands their HTML to the pipelines.
+
+Each source (``monitor/sources/*.yaml``) lists its discovery entry points. They are tried in order — feed, sitemap,
+listing pages, site search — and the next method is started when the current one found nothing, or when every
+link it found was new (the feed may not reach back far enough). Known URLs are skipped before fetching.
+Parsing lives in :mod:`monitor.discovery`; this module only schedules requests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import scrapy
+from scrapy.http import Request, Response
+from twisted.python.failure import Failure
+
+from monitor.archive.store import Archive
+from monitor.discovery import html_links, parse_feed, parse_sitemap, select_link
+from monitor.lexicon import default_lexicons
+from monitor.process import FetchedPage
+from monitor.sources import SourceConfig, load_sources
+from monitor.urls import canonical_url
+
+
+@dataclass
+class _MethodState:
+    pending: int = 0
+    found: int = 0
+    new: int = 0
+    done: bool = False
+
+
+@dataclass
+class _SourceState:
+    config: SourceConfig
+    pattern: re.Pattern[str]
+    exclude: re.Pattern[str] | None
+    methods: list[str]
+    current: int = 0
+    states: dict[str, _MethodState] = field(default_factory=dict)
+
+
+class NewsSpider(scrapy.Spider):
+    name = "news"
+
+    def __init__(self, sources: str = "kz", only: str = "", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sources_arg = sources
+        self.only = {k.strip() for k in only.split(",") if k.strip()}
+        self.known: set[str] = set()
+        self.scheduled: set[str] = set()
+        self.state: dict[str, _SourceState] = {}
+
+    def configs(self) -> list[SourceConfig]:
+        configs = load_sources(self.sources_arg)
+        return [c for c in configs if c.enabled and (not self.only or c.key in self.only)]
+
+    async def start(self) -> AsyncIterator[Request]:
+        archive = Archive.open(self.settings.get("MONITOR_DB"))
+        try:
+            self.known = archive.known_urls()
+        finally:
+            archive.close()
+        for cfg in self.configs():
+            st = _SourceState(
+                cfg, re.compile(cfg.article_pattern), re.compile(cfg.exclude_pattern) if cfg.exclude_pattern else None,
+                cfg.methods(),
+            )
+            self.state[cfg.key] = st
+            for req in self._start_method(st):
+                yield req
+
+    # ------------------------------------------------------------------ method bookkeeping
+    def _start_method(self, st: _SourceState) -> Iterator[Request]:
+        while st.current < len(st.methods):
+            method = st.methods[st.current]
+            reqs = list(self._entry_requests(st.config, method))
+            st.states[method] = _MethodState(pending=len(reqs))
+            if reqs:
+                self.crawler.stats.inc_value(f"monitor/{st.config.key}/method/{method}")
+                yield from reqs
+                return
+            st.current += 1
+
+    def _entry_requests(self, cfg: SourceConfig, method: str) -> Iterator[Request]:
+        meta = {"source": cfg.key, "method": method}
+        if method == "feed":
+            for url in cfg.feeds:
+                yield Request(url, self.parse_feed, errback=self.on_error, meta=meta, dont_filter=True)
+        elif method == "sitemap":
+            for url in cfg.sitemaps:
+                yield Request(url, self.parse_sitemap, errback=self.on_error, meta=meta, dont_filter=True)
+        elif method == "listing":
+            for listing in cfg.listings:
+                yield Request(listing.url, self.parse_listing, errback=self.on_error, dont_filter=True,
+                              meta={**meta, "page": 1, "listing": listing.model_dump()})
+        elif method == "search" and cfg.search is not None:
+            for term in default_lexicons().search_terms():
+                url = cfg.search.url.replace("{q}", quote(term))
+                yield Request(url, self.parse_search, errback=self.on_error, meta={**meta, "page": 1})
+
+    def _method_done(self, source: str, method: str) -> Iterator[Request]:
+        """Called once per finished entry request; moves to the next method when this one is exhausted."""
+        st = self.state.get(source)
+        if st is None:
+            return
+        ms = st.states.get(method)
+        if ms is None:
+            return
+        ms.pending -= 1
+        if ms.pending > 0 or ms.done:
+            return
+        ms.done = True
+        self.logger.info("source %s: %s found %d links (%d new)", source, method, ms.found, ms.new)
+        if ms.found == 0 or ms.new == ms.found:
+            st.current = st.methods.index(method) + 1
+            yield from self._start_method(st)
+
+    def _more(self, response: Response, n: int = 1) -> None:
+        """A callback scheduled ``n`` more requests that belong to the same method."""
+        st = self.state.get(response.meta["source"])
+        if st is not None:
+            st.states[response.meta["method"]].pending += n
+
+    # ------------------------------------------------------------------ article links
+    def _article_requests(self, response: Response, urls: list[str]) -> Iterator[Request]:
+        source = response.meta["source"]
+        st = self.state[source]
+        ms = st.states[response.meta["method"]]
+        for url in urls:
+            if not st.pattern.search(url) or (st.exclude and st.exclude.search(url)):
+                continue
+            ms.found += 1
+            canon = canonical_url(url)
+            if url in self.known or canon in self.known:
+                self.crawler.stats.inc_value(f"monitor/{source}/skipped_known")
+                continue
+            ms.new += 1
+            if canon in self.scheduled:
+                continue
+            self.scheduled.add(canon)
+            yield Request(
+                url, self.parse_article, errback=self.on_error,
+                meta={"source": source, "discovered_by": response.meta["method"], "handle_httpstatus_all": True},
+            )
+
+    # ------------------------------------------------------------------ callbacks
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        links = parse_feed(response.body, response.url)
+        if not links:
+            self.crawler.stats.inc_value(f"monitor/{response.meta['source']}/empty_feed")
+        yield from self._article_requests(response, [link.url for link in links])
+        yield from self._method_done(response.meta["source"], "feed")
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        kind, links = parse_sitemap(response.body, response.url)
+        if kind == "index":
+            children = [link for link in links if "news" in link.url] or links
+            self._more(response, len(children))
+            for link in children:
+                yield Request(link.url, self.parse_sitemap, errback=self.on_error, meta=response.meta,
+                              dont_filter=True)
+        else:
+            yield from self._article_requests(response, [link.url for link in links])
+        yield from self._method_done(response.meta["source"], "sitemap")
+
+    def parse_listing(self, response: Response) -> Iterator[Request]:
+        page = response.meta["page"]
+        listing = response.meta["listing"]
+        links = html_links(response.body, response.url)
+        reqs = list(self._article_requests(response, links))
+        yield from reqs
+        if reqs and page < listing["max_pages"]:
+            nxt = None
+            if listing.get("pagination"):
+                nxt = listing["pagination"].replace("{n}", str(page + 1))
+            elif listing.get("next_selector"):
+                nxt = select_link(response.body, response.url, listing["next_selector"])
+            if nxt:
+                self._more(response)
+                yield response.follow(nxt, self.parse_listing, errback=self.on_error,
+                                      meta={**response.meta, "page": page + 1})
+        yield from self._method_done(response.meta["source"], "listing")
+
+    def parse_search(self, response: Response) -> Iterator[Request]:
+        page = response.meta["page"]
+        cfg = self.state[response.meta["source"]].config
+        reqs = list(self._article_requests(response, html_links(response.body, response.url)))
+        yield from reqs
+        if cfg.search and cfg.search.next_selector and page < cfg.search.max_pages:
+            nxt = select_link(response.body, response.url, cfg.search.next_selector)
+            if nxt:
+                self._more(response)
+                yield response.follow(nxt, self.parse_search, errback=self.on_error,
+                                      meta={**response.meta, "page": page + 1})
+        yield from self._method_done(response.meta["source"], "search")
+
+    def parse_article(self, response: Response) -> Iterator[FetchedPage]:
+        redirects = response.meta.get("redirect_urls") or []
+        yield FetchedPage(
+            source=response.meta["source"],
+            url=response.url,
+            body=response.body,
+            status=response.status,
+            declared_encoding=_header_charset(response),
+            discovered_by=response.meta.get("discovered_by", ""),
+            requested_url=redirects[0] if redirects else response.url,
+            selectors=dict(self.state[response.meta["source"]].config.selectors),
+        )
+
+    def on_error(self, failure: Failure) -> Iterator[Request]:
+        request = failure.request  # type: ignore[attr-defined]
+        source = request.meta.get("source", "?")
+        self.crawler.stats.inc_value(f"monitor/{source}/errors")
+        self.crawler.stats.inc_value(f"monitor/{source}/error/{failure.type.__name__}")
+        self.logger.warning("source %s: %s failed: %s", source, request.url, failure.getErrorMessage())
+        method = request.meta.get("method")
+        if method and request.callback != self.parse_article:
+            yield from self._method_done(source, method)
+
+
+def _header_charset(response: Response) -> str | None:
+    ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
+    m = re.search(r"charset=([\w-]+)", ctype, re.I)
+    return m.group(1) if m else None
