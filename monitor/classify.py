@@ -4,12 +4,14 @@ The rules, in the order an editor would apply them:
 
 1. Find every lexicon term in the title and text; drop matches that overlap an exclusion phrase (Kanysh Satpayev
    the scientist, streets named after him, «протестант», FC Ulytau …).
-2. A **topic** counts when one of its terms matches; `safety` needs a workplace word too (a road crash is not a
-   labour story).
+2. A **topic** counts when one of its terms matches; some need a context word too (``requires`` in the lexicon):
+   `safety` a workplace (a road crash is not a labour story), `repression` activists, unions or workers (a fraud
+   arrest is not repression).
 3. The article is **relevant** when any of these holds:
    a. a watched organisation (KazakhMys …) with any topic or alarm;
    b. a watched person (Berik Zhagiparov …);
-   c. the watched region (Zhezkazgan, Satpaev, Ulytau, Balkhash) with a labour topic or an alarm;
+   c. the watched region (Zhezkazgan, Satpaev, Ulytau, Balkhash) with a labour topic or a standalone alarm
+      (troops, curfew, shooting …; a detention counts only next to a labour topic);
    d. a labour topic with enough evidence (``min_hits``; title matches count double) anchored in Kazakhstan and
       not mainly about a place abroad.
 4. **Severity**: ``alarm`` when a relevant article matches an alarm term (troops, curfew, detentions, shooting,
@@ -84,8 +86,7 @@ class Classification:
                 for m in self.matches
             ],
             "dates_mentioned": [
-                {"text": d.text, "date": d.date, "kind": d.kind, "cancelled": d.cancelled}
-                for d in self.dates_mentioned
+                {"text": d.text, "date": d.date, "kind": d.kind, "cancelled": d.cancelled} for d in self.dates_mentioned
             ],
         }
 
@@ -160,6 +161,10 @@ def classify(
     foreign_places = {eid for eid, e in lex.entries("place") if e.country == "foreign"}
     labour = entry_flag("topic", "labour")
     labour_hits = sum(n for t, n in topics_found.items() if t in labour)
+    # detentions and the like count only next to a labour topic; troops, curfews and shootings count alone
+    standalone = entry_flag("alarm", "standalone")
+    if not labour_hits:
+        alarms_found = {a: n for a, n in alarms_found.items() if a in standalone}
     kz_weight = sum(n for p, n in places.items() if p in kz_places) + sum(orgs.values()) + sum(people.values())
     foreign_weight = sum(n for p, n in places.items() if p in foreign_places)
     abroad = foreign_weight > 0 and foreign_weight >= kz_weight
@@ -198,7 +203,7 @@ def classify(
         "people": sorted(lex.entry("person", p).label for p in people),
     }
     pub = published_at or datetime.now(UTC)
-    dates = _event_dates(lex, text, find_dates(text[:50_000], pub))
+    dates = _event_dates(lex, find_dates(title, pub) + find_dates(text[:50_000], pub))
     shown = [m for m in matches if m.category != "context"]
     return Classification(
         language=lang.language,
@@ -216,7 +221,7 @@ def classify(
     )
 
 
-def _event_dates(lex: Lexicons, text: str, mentions: list[DateMention]) -> list[EventDate]:
+def _event_dates(lex: Lexicons, mentions: list[DateMention]) -> list[EventDate]:
     """Attach to each date the nearest kind of event in its sentence and whether it was cancelled."""
     out: list[EventDate] = []
     seen: set[tuple[str, date]] = set()

@@ -20,8 +20,12 @@ from rich.table import Table
 
 from monitor.archive.db import ArchiveError
 
-app = typer.Typer(help="News monitoring for a labour-rights desk (KazakhMys, Zhezkazgan, Satpaev).",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="News monitoring for a labour-rights desk (KazakhMys, Zhezkazgan, Satpaev).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 farm_app = typer.Typer(help="The offline news farm (mock sites on 127.0.0.1).", no_args_is_help=True)
 db_app = typer.Typer(help="The archive database.", no_args_is_help=True)
 app.add_typer(farm_app, name="farm")
@@ -30,12 +34,14 @@ app.add_typer(db_app, name="db")
 out = Console()
 err = Console(stderr=True)
 
-DbOption = Annotated[str | None, typer.Option("--db", help="Archive URL (SQLAlchemy) or SQLite path; "
-                                                            "default $MONITOR_DB or sqlite:///monitor.db")]
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Archive URL (SQLAlchemy) or SQLite path; default $MONITOR_DB or sqlite:///monitor.db"),
+]
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -105,8 +111,10 @@ def crawl(
     db: DbOption = None,
     sources: Annotated[str, typer.Option(help="Sources file: kz (real sites), farm, all, or a path")] = "kz",
     only: Annotated[str, typer.Option(help="Comma-separated source keys to crawl")] = "",
-    farm_proxy: Annotated[str, typer.Option(envvar="MONITOR_FARM_PROXY", help="The running farm, for --sources "
-                                                                             "farm (farm serve prints it)")] = "",
+    farm_proxy: Annotated[
+        str,
+        typer.Option(envvar="MONITOR_FARM_PROXY", help="The running farm, for --sources farm (farm serve prints it)"),
+    ] = "",
     log_file: Annotated[Path | None, typer.Option(help="Write Scrapy's log here instead of stderr")] = None,
 ) -> None:
     """Crawl the configured sources into the archive.
@@ -121,8 +129,10 @@ def crawl(
     archive.close()
     overrides: dict[str, Any] = {"LOG_FILE": str(log_file)} if log_file else {}
     result = run_crawl(url, sources=sources, farm_proxy=farm_proxy, only=only, overrides=overrides)
-    out.print(f"{result.pages} pages fetched, {result.articles_new} new articles, {result.errors} errors "
-              f"({result.finish_reason})")
+    out.print(
+        f"{result.pages} pages fetched, {result.articles_new} new articles, {result.errors} errors "
+        f"({result.finish_reason})"
+    )
     if result.errors:
         raise typer.Exit(1)
 
@@ -207,9 +217,16 @@ def demo(
     try:
         configs = _register_sources(archive, "farm")
         out.print(f"Farm: {len(configs)} mock sites on 127.0.0.1, farm day {day.isoformat()}")
-        result = run_crawl(db, sources="farm", farm_proxy=server.proxy,
-                           overrides={"LOG_FILE": str(out_dir / "crawl.log"), "MONITOR_AUTOTHROTTLE": False,
-                                      "AUTOTHROTTLE_ENABLED": False})
+        result = run_crawl(
+            db,
+            sources="farm",
+            farm_proxy=server.proxy,
+            overrides={
+                "LOG_FILE": str(out_dir / "crawl.log"),
+                "MONITOR_AUTOTHROTTLE": False,
+                "AUTOTHROTTLE_ENABLED": False,
+            },
+        )
     finally:
         server.stop()
     from sqlalchemy import func, select
@@ -231,8 +248,9 @@ def demo(
     table.add_row("articles stored", f"{total} ({added} new this run)")
     table.add_row("relevant", str(relevant))
     table.add_row("alarms", str(alarms))
-    table.add_row("digest", f"{paths[0]} (+ .md): {d.counts['alarms']} alarm stories, "
-                            f"{d.counts['upcoming']} upcoming dates")
+    table.add_row(
+        "digest", f"{paths[0]} (+ .md): {d.counts['alarms']} alarm stories, {d.counts['upcoming']} upcoming dates"
+    )
     table.add_row("time", f"{time.monotonic() - started:.1f} s")
     out.print(table)
     if added == 0:
@@ -264,8 +282,23 @@ def extract(
             failed += 1
             continue
         d = art.to_json()
-        row = {"path": str(path), **{k: d[k] for k in ("url", "title", "text", "author", "published_at",
-                                                        "updated_at", "language", "canonical_url", "is_article")}}
+        row = {
+            "path": str(path),
+            **{
+                k: d[k]
+                for k in (
+                    "url",
+                    "title",
+                    "text",
+                    "author",
+                    "published_at",
+                    "updated_at",
+                    "language",
+                    "canonical_url",
+                    "is_article",
+                )
+            },
+        }
         sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
     if failed:
         raise typer.Exit(1)
@@ -326,7 +359,7 @@ def main() -> None:
     try:
         app()
     except ArchiveError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
 
 

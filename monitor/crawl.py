@@ -102,7 +102,7 @@ def run_crawl(
             per_source.setdefault(key, {})[metric] = value
     return CrawlResult(
         pages=int(stats.get("response_received_count", 0)),
-        articles_new=int(stats.get("monitor/articles_new", 0)),
+        articles_new=sum(v.get("articles_new", 0) for v in per_source.values()),
         errors=sum(v.get("errors", 0) for v in per_source.values()),
         finish_reason=str(stats.get("finish_reason", "")),
         per_source=per_source,
@@ -117,16 +117,22 @@ class _Progress:
         from rich.console import Console
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                                 console=Console(stderr=True), transient=True)
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
         self.task = self.progress.add_task("crawling", total=None)
 
     def start(self) -> None:
         self.progress.start()
 
     def update(self, counters: dict[str, int]) -> None:
-        self.progress.update(self.task, description=f"crawling: {counters['pages']} pages, "
-                                                    f"{counters['items']} articles extracted")
+        self.progress.update(
+            self.task, description=f"crawling: {counters['pages']} pages, {counters['items']} articles extracted"
+        )
 
     def stop(self) -> None:
         self.progress.stop()

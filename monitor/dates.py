@@ -92,9 +92,9 @@ def parse_iso(value: str) -> datetime | None:
         m = _ISO.search(value)
         if not m:
             return None
-        parts = [int(p) if p else 0 for p in m.groups()]
+        y, mo, d, hh, mm, ss = (int(p) if p else 0 for p in m.groups())
         try:
-            dt = datetime(*parts[:3], parts[3], parts[4], parts[5])  # type: ignore[misc]
+            dt = datetime(y, mo, d, hh, mm, ss)
         except ValueError:
             return None
     return to_utc(dt)
@@ -162,7 +162,7 @@ def _parse_relative(text: str, local_now: datetime) -> datetime | None:
         "PREFER_DATES_FROM": "past",
     }
     cleaned = re.sub(r"\|.*$", "", text).strip()
-    parsed = dateparser.parse(cleaned, languages=["ru", "kk"], settings=settings)  # type: ignore[arg-type]
+    parsed: datetime | None = dateparser.parse(cleaned, languages=["ru", "kk"], settings=settings)
     if parsed is None:
         return None
     return parsed.astimezone(UTC)
@@ -256,10 +256,11 @@ def _relative_day(m: re.Match[str], ref: date) -> date | None:
 
 
 def _mention(text: str, start: int, end: int, d: date) -> DateMention:
-    s_start = max(text.rfind(".", 0, start), text.rfind("!", 0, start), text.rfind("?", 0, start),
-                  text.rfind("\n", 0, start)) + 1
-    ends = [i for i in (text.find(".", end), text.find("!", end), text.find("?", end), text.find("\n", end))
-            if i != -1]
+    s_start = (
+        max(text.rfind(".", 0, start), text.rfind("!", 0, start), text.rfind("?", 0, start), text.rfind("\n", 0, start))
+        + 1
+    )
+    ends = [i for i in (text.find(".", end), text.find("!", end), text.find("?", end), text.find("\n", end)) if i != -1]
     s_end = min(ends) + 1 if ends else len(text)
     sentence = text[s_start:s_end].strip()
     return DateMention(text[start:end].strip(), d, start, end, sentence, s_start)

@@ -1,4 +1,9 @@
-"""Deduplication against the archive and within a crawl: same URL (or canonical URL) and same text."""
+"""Deduplication: one article per URL (or canonical URL); copies of stored text are recognised by hash.
+
+The pipeline drops URLs it has seen; linking copies to their original and grouping stories happens after storing
+(:meth:`monitor.archive.store.Archive.group_stories`), when every article of the crawl is in the archive, so an
+original that arrives after its reprint still becomes the story's first publisher.
+"""
 
 from __future__ import annotations
 
@@ -18,19 +23,13 @@ class ExactIndex:
         for h, (_id, url) in archive.hashes().items():
             self.hashes.setdefault(h, url)
 
-    def check(self, item: ProcessedArticle) -> bool:
-        """False when the URL is known (drop it); otherwise record it and link an exact copy to its original."""
+    def check(self, item: ProcessedArticle) -> str:
+        """``"seen"`` when the URL is known (drop it), ``"copy"`` for the text of a known article, else ``"new"``."""
         if item.url in self.urls or item.canonical_url in self.urls:
-            return False
+            return "seen"
         self.urls.add(item.url)
         self.urls.add(item.canonical_url)
-        original = self.hashes.get(item.content_hash)
-        if original is not None and original != item.url:
-            item.duplicate_of_url = original
-            item.relation = "exact"
-        else:
-            self.hashes[item.content_hash] = item.url
-            if item.reprint_of:
-                item.duplicate_of_url = item.reprint_of
-                item.relation = "near"  # declared a copy by its canonical link, text differs
-        return True
+        if item.content_hash in self.hashes:
+            return "copy"
+        self.hashes[item.content_hash] = item.url
+        return "new"

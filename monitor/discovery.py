@@ -40,13 +40,13 @@ def _xml_root(body: bytes) -> etree._Element | None:
 
 
 def _local(tag: object) -> str:
-    return etree.QName(tag).localname.lower() if isinstance(tag, str) else ""
+    return str(etree.QName(tag).localname).lower() if isinstance(tag, str) else ""
 
 
 def _child_text(el: etree._Element, *names: str) -> str:
     for child in el:
         if _local(child.tag) in names and child.text:
-            return child.text.strip()
+            return str(child.text).strip()
     return ""
 
 

@@ -25,12 +25,10 @@ from monitor.language import detect_language
 from monitor.text import normalize_space
 
 MAX_HTML_BYTES = 10 * 1024 * 1024  # larger pages are not articles; they are cut before parsing
-MIN_ARTICLE_CHARS = 250
+MIN_ARTICLE_CHARS = 200  # shorter pages are teasers or stubs; agency wires run longer
 _CHARSET_META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w-]+)""", re.I)
 _ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "blogposting", "analysisnewsarticle"}
-_DATE_CLASSES = CSSSelector(
-    "[class*=date], [class*=time], [class*=Date], [class*=meta], [itemprop=datePublished]"
-)
+_DATE_CLASSES = CSSSelector("[class*=date], [class*=time], [class*=Date], [class*=meta], [itemprop=datePublished]")
 _TITLE_SUFFIX = re.compile(r"\s+[|—–:-]{1,2}\s+[^|—–:]{2,40}$")
 
 
@@ -76,7 +74,11 @@ def decode_html(body: bytes, declared: str | None = None) -> tuple[str, str]:
     charsets and windows-1251 / KOI8-R are tried and the one that reads as normal Cyrillic (mostly lower-case;
     a KOI8/1251 mix-up swaps the case) is kept.
     """
-    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+    for bom, enc in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
         if body.startswith(bom):
             return body[len(bom) :].decode(enc, errors="replace"), enc
     try:

@@ -27,22 +27,135 @@ _LAT_WORD = re.compile(r"[a-zá-ÿıńŋşğǵǧūý']{2,}", re.I)
 _KK_LATIN_LETTERS = set("áǵğǧıńŋóöúüūýşÁǴĞǦIŃŊÓÖÚÜŪÝŞ") - {"I"}
 # Frequent Kazakh words and stems in Latin spelling (official 2021 alphabet and the older apostrophe/English ones).
 _KK_LATIN_WORDS = frozenset(
-    """
-    jane jáne men ushin úshin bul osy sol degen dedi edi boldy bolyp bolady kazak qazaq qazaqstan kazakstan
-    oblys oblysy oblysynda audany qalasy qalasynda jumys jumysshy jumysshylar zhumys ereuil ereýil narazylyq
-    bilik sheru sherý kenish zauyt aqsha jalaqy akim ákim ákimdik akimdigi eken emes bar joq taǵy tagy
-    kezinde arqyly turaly týraly sońǵy songy bıyl biyl
-    """.split()
+    [
+        "jane",
+        "jáne",
+        "men",
+        "ushin",
+        "úshin",
+        "bul",
+        "osy",
+        "sol",
+        "degen",
+        "dedi",
+        "edi",
+        "boldy",
+        "bolyp",
+        "bolady",
+        "kazak",
+        "qazaq",
+        "qazaqstan",
+        "kazakstan",
+        "oblys",
+        "oblysy",
+        "oblysynda",
+        "audany",
+        "qalasy",
+        "qalasynda",
+        "jumys",
+        "jumysshy",
+        "jumysshylar",
+        "zhumys",
+        "ereuil",
+        "ereýil",
+        "narazylyq",
+        "bilik",
+        "sheru",
+        "sherý",
+        "kenish",
+        "zauyt",
+        "aqsha",
+        "jalaqy",
+        "akim",
+        "ákim",
+        "ákimdik",
+        "akimdigi",
+        "eken",
+        "emes",
+        "bar",
+        "joq",
+        "taǵy",
+        "tagy",
+        "kezinde",
+        "arqyly",
+        "turaly",
+        "týraly",
+        "sońǵy",
+        "songy",
+        "bıyl",
+        "biyl",
+    ]
 )
 _RU_FUNCTION_WORDS = frozenset(
-    "и в во на не что это по с со из для от до как но за к ко о об при же ли или был была были его её их".split()
+    [
+        "и",
+        "в",
+        "во",
+        "на",
+        "не",
+        "что",
+        "это",
+        "по",
+        "с",
+        "со",
+        "из",
+        "для",
+        "от",
+        "до",
+        "как",
+        "но",
+        "за",
+        "к",
+        "ко",
+        "о",
+        "об",
+        "при",
+        "же",
+        "ли",
+        "или",
+        "был",
+        "была",
+        "были",
+        "его",
+        "её",
+        "их",
+    ]
 )
 _KK_FUNCTION_WORDS = frozenset(
-    """және мен үшін бұл осы сол деп деді еді болды болып бойынша туралы кезінде арқылы жылы екен емес бар жоқ
-    тағы да де ол олар біз біздің қазір""".split()
+    [
+        "және",
+        "мен",
+        "үшін",
+        "бұл",
+        "осы",
+        "сол",
+        "деп",
+        "деді",
+        "еді",
+        "болды",
+        "болып",
+        "бойынша",
+        "туралы",
+        "кезінде",
+        "арқылы",
+        "жылы",
+        "екен",
+        "емес",
+        "бар",
+        "жоқ",
+        "тағы",
+        "да",
+        "де",
+        "ол",
+        "олар",
+        "біз",
+        "біздің",
+        "қазір",
+    ]
 )
 _EN_WORDS = frozenset(
-    "the of and to in is are for on at with from by as workers strike protest miners police says news".split()
+    """the of and to in is are was were for on at with from by as has have had will be after over into against
+    this that their its workers strike protest miners police says said news week""".split()
 )
 _LATIN_KK_MIN_HITS = 2
 _KK_SHARE_SURE = 0.3  # share of Cyrillic words with a Kazakh-only letter (FINDINGS: kk ≥ 0.29, ru ≤ 0.17)
@@ -85,7 +198,8 @@ def _label_chunk(chunk: str) -> str | None:
         hits = sum(1 for w in lw if w in _KK_LATIN_WORDS)
         if hits >= _LATIN_KK_MIN_HITS or (len(lw) <= 4 and hits >= 1):
             return "kk"
-        if len(lw) <= 6 and any(w in _EN_WORDS for w in lw):
+        en_hits = sum(1 for w in lw if w in _EN_WORDS)
+        if en_hits >= 2 or (len(lw) <= 6 and en_hits):
             return "en"  # langdetect is unreliable on a few words
         return "en" if _langdetect(chunk) == "en" else "other"
     return None

@@ -46,6 +46,7 @@ class Entry(BaseModel):
     country: Literal["kz", "foreign"] | None = None
     labour: bool = False
     requires: str | None = None
+    standalone: bool = False  # an alarm that makes a region or KazakhMys article relevant on its own (troops, curfew)
     search: list[str] = []  # queries sent to site-search pages (sources with a `search:` entry point)
 
     @field_validator("terms")
@@ -201,8 +202,11 @@ def _read(path: Path) -> LexiconFile:
             where = ""
             if len(loc) >= 2 and loc[0] == "entries" and isinstance(loc[1], int):
                 entries = raw.get("entries") if isinstance(raw, dict) else None
-                ident = entries[loc[1]].get("id", "?") if isinstance(entries, list) and isinstance(
-                    entries[loc[1]], dict) else "?"
+                ident = (
+                    entries[loc[1]].get("id", "?")
+                    if isinstance(entries, list) and isinstance(entries[loc[1]], dict)
+                    else "?"
+                )
                 where = f"entry {loc[1]} ({ident}) "
                 loc = loc[2:]
             problems.append(f"{where}{'.'.join(map(str, loc))}: {err['msg']}")

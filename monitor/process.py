@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
-from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from monitor.classify import Classification, classify
 from monitor.extract import ExtractedArticle, ExtractionError, extract
@@ -49,8 +49,6 @@ class ProcessedArticle:
     redirected_from: str = ""
     reprint_of: str = ""  # canonical URL on another site that this page declares as its original
     classification: Classification | None = None
-    duplicate_of_url: str | None = None
-    relation: str | None = None
 
 
 class NotAnArticle(ValueError):
@@ -76,8 +74,13 @@ def extract_page(page: FetchedPage, now: datetime | None = None) -> ProcessedArt
     if not page.body.strip():
         raise NotAnArticle("empty body")
     try:
-        art = extract(page.body, page.url, selectors=page.selectors, declared_encoding=page.declared_encoding,
-                      now=now or page.fetched_at)
+        art = extract(
+            page.body,
+            page.url,
+            selectors=page.selectors,
+            declared_encoding=page.declared_encoding,
+            now=now or page.fetched_at,
+        )
     except ExtractionError as exc:
         raise NotAnArticle(str(exc)) from exc
     if not art.is_article:

@@ -92,10 +92,6 @@ class Folded:
         return self.origins[i] + (pos - self.breaks[i])
 
 
-def _translit_latin(run: str) -> str:
-    return "".join(_DIGRAPHS.get(t) or _LATIN_SINGLE.get(t, t) for t in _LATIN_TOKEN.findall(run))
-
-
 def fold(text: str) -> Folded:
     """Fold ``text`` to the common Cyrillic skeleton, keeping a map back to original offsets."""
     low = text.lower()
@@ -117,11 +113,13 @@ def fold(text: str) -> Folded:
             origins.append(last)
             parts.append(low[last : m.start()])
             pos_out += m.start() - last
-        tr = _translit_latin(m.group())
-        breaks.append(pos_out)
-        origins.append(m.start())
-        parts.append(tr)
-        pos_out += len(tr)
+        # one break per transliterated token, so offsets inside the run stay exact (zh → ж shrinks by one)
+        for tok in _LATIN_TOKEN.finditer(m.group()):
+            tr = _DIGRAPHS.get(tok.group()) or _LATIN_SINGLE.get(tok.group(), tok.group())
+            breaks.append(pos_out)
+            origins.append(m.start() + tok.start())
+            parts.append(tr)
+            pos_out += len(tr)
         last = m.end()
     if last < len(low):
         breaks.append(pos_out)

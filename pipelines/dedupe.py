@@ -1,4 +1,4 @@
-"""Deduplication: one row per URL; exact copies of stored text are linked to their original."""
+"""Deduplication: one row per URL; exact copies of stored text are counted (and linked after storing)."""
 
 from __future__ import annotations
 
@@ -25,9 +25,10 @@ class DedupePipeline:
     def process_item(self, item: ProcessedArticle) -> ProcessedArticle:
         stats = self.crawler.stats
         assert stats is not None
-        if not self.index.check(item):
+        verdict = self.index.check(item)
+        if verdict == "seen":
             stats.inc_value(f"monitor/{item.source}/duplicate_url")
             raise DropItem(f"{item.url}: URL stored already")
-        if item.duplicate_of_url:
-            stats.inc_value(f"monitor/{item.source}/exact_copies")
+        if verdict == "copy":
+            stats.inc_value(f"monitor/{item.source}/exact_copies")  # stored, and linked to its original later
         return item

@@ -42,7 +42,6 @@ class StorePipeline:
             return
         archive = crawl_archive(self.crawler)
         inserted = archive.store_batch(self.batch)
-        archive.assign_stories(list(inserted.values()))
         self.new_ids.extend(inserted.values())
         stats = self.crawler.stats
         assert stats is not None
@@ -53,6 +52,8 @@ class StorePipeline:
 
     def close_spider(self) -> None:
         self.flush()
+        # grouping runs once all new articles are stored, so an original fetched after its reprint still leads
+        crawl_archive(self.crawler).group_stories(self.new_ids)
         stats = self.crawler.stats
         assert stats is not None
         all_stats = stats.get_stats()
@@ -72,6 +73,8 @@ class StorePipeline:
             entry["newest_published_at"] = self.newest.get(key)
         failed = sum(e.get("errors", 0) for e in per_source.values())
         status = "partial" if failed else "ok"
-        summary = {k: v for k, v in all_stats.items() if isinstance(v, int | float | str) and not k.startswith("monitor/")}
+        summary = {
+            k: v for k, v in all_stats.items() if isinstance(v, int | float | str) and not k.startswith("monitor/")
+        }
         summary["articles_new"] = len(self.new_ids)
         crawl_archive(self.crawler).finish_run(self.run_id, status, summary, per_source)

@@ -67,7 +67,9 @@ class NewsSpider(scrapy.Spider):
             archive.close()
         for cfg in self.configs():
             st = _SourceState(
-                cfg, re.compile(cfg.article_pattern), re.compile(cfg.exclude_pattern) if cfg.exclude_pattern else None,
+                cfg,
+                re.compile(cfg.article_pattern),
+                re.compile(cfg.exclude_pattern) if cfg.exclude_pattern else None,
                 cfg.methods(),
             )
             self.state[cfg.key] = st
@@ -96,8 +98,13 @@ class NewsSpider(scrapy.Spider):
                 yield Request(url, self.parse_sitemap, errback=self.on_error, meta=meta, dont_filter=True)
         elif method == "listing":
             for listing in cfg.listings:
-                yield Request(listing.url, self.parse_listing, errback=self.on_error, dont_filter=True,
-                              meta={**meta, "page": 1, "listing": listing.model_dump()})
+                yield Request(
+                    listing.url,
+                    self.parse_listing,
+                    errback=self.on_error,
+                    dont_filter=True,
+                    meta={**meta, "page": 1, "listing": listing.model_dump()},
+                )
         elif method == "search" and cfg.search is not None:
             for term in default_lexicons().search_terms():
                 url = cfg.search.url.replace("{q}", quote(term))
@@ -144,7 +151,9 @@ class NewsSpider(scrapy.Spider):
                 continue
             self.scheduled.add(canon)
             yield Request(
-                url, self.parse_article, errback=self.on_error,
+                url,
+                self.parse_article,
+                errback=self.on_error,
                 meta={"source": source, "discovered_by": response.meta["method"], "handle_httpstatus_all": True},
             )
 
@@ -162,8 +171,7 @@ class NewsSpider(scrapy.Spider):
             children = [link for link in links if "news" in link.url] or links
             self._more(response, len(children))
             for link in children:
-                yield Request(link.url, self.parse_sitemap, errback=self.on_error, meta=response.meta,
-                              dont_filter=True)
+                yield Request(link.url, self.parse_sitemap, errback=self.on_error, meta=response.meta, dont_filter=True)
         else:
             yield from self._article_requests(response, [link.url for link in links])
         yield from self._method_done(response.meta["source"], "sitemap")
@@ -182,8 +190,9 @@ class NewsSpider(scrapy.Spider):
                 nxt = select_link(response.body, response.url, listing["next_selector"])
             if nxt:
                 self._more(response)
-                yield response.follow(nxt, self.parse_listing, errback=self.on_error,
-                                      meta={**response.meta, "page": page + 1})
+                yield response.follow(
+                    nxt, self.parse_listing, errback=self.on_error, meta={**response.meta, "page": page + 1}
+                )
         yield from self._method_done(response.meta["source"], "listing")
 
     def parse_search(self, response: Response) -> Iterator[Request]:
@@ -195,8 +204,9 @@ class NewsSpider(scrapy.Spider):
             nxt = select_link(response.body, response.url, cfg.search.next_selector)
             if nxt:
                 self._more(response)
-                yield response.follow(nxt, self.parse_search, errback=self.on_error,
-                                      meta={**response.meta, "page": page + 1})
+                yield response.follow(
+                    nxt, self.parse_search, errback=self.on_error, meta={**response.meta, "page": page + 1}
+                )
         yield from self._method_done(response.meta["source"], "search")
 
     def parse_article(self, response: Response) -> Iterator[FetchedPage]:
@@ -209,14 +219,14 @@ class NewsSpider(scrapy.Spider):
             declared_encoding=_header_charset(response),
             discovered_by=response.meta.get("discovered_by", ""),
             requested_url=redirects[0] if redirects else response.url,
-            selectors=dict(self.state[response.meta["source"]].config.selectors),
+            selectors={str(k): v for k, v in self.state[response.meta["source"]].config.selectors.items()},
         )
 
     def on_error(self, failure: Failure) -> Iterator[Request]:
         request = failure.request  # type: ignore[attr-defined]
         source = request.meta.get("source", "?")
         self.crawler.stats.inc_value(f"monitor/{source}/errors")
-        self.crawler.stats.inc_value(f"monitor/{source}/error/{failure.type.__name__}")
+        self.crawler.stats.inc_value(f"monitor/{source}/error/{getattr(failure.type, '__name__', 'Error')}")
         self.logger.warning("source %s: %s failed: %s", source, request.url, failure.getErrorMessage())
         method = request.meta.get("method")
         if method and request.callback != self.parse_article:
@@ -224,6 +234,6 @@ class NewsSpider(scrapy.Spider):
 
 
 def _header_charset(response: Response) -> str | None:
-    ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
+    ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
     m = re.search(r"charset=([\w-]+)", ctype, re.I)
     return m.group(1) if m else None

@@ -88,5 +88,6 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
     except OperationalError as exc:
-        raise ArchiveError(f"cannot open the archive at {engine.url.render_as_string(hide_password=True)}: "
-                           f"{exc.orig}") from exc
+        raise ArchiveError(
+            f"cannot open the archive at {engine.url.render_as_string(hide_password=True)}: {exc.orig}"
+        ) from exc

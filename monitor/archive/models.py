@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -47,7 +47,7 @@ def utcnow() -> datetime:
 
 
 class Base(DeclarativeBase):
-    type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class Source(Base):
@@ -97,6 +97,8 @@ class Article(Base):
     language: Mapped[str] = mapped_column(String(10), default="unknown")
     content_hash: Mapped[str] = mapped_column(String(64))
     discovered_by: Mapped[str] = mapped_column(String(20), default="")
+    # the page's canonical link when it points at another site: the original this page reprints
+    declared_original: Mapped[str | None] = mapped_column(String(2000), nullable=True)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), nullable=True)
     relation: Mapped[str | None] = mapped_column(String(20), nullable=True)  # exact | near | translation | related
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"), nullable=True, index=True)

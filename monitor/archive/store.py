@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
@@ -130,7 +130,7 @@ class Archive:
                     "language": (it.classification.language if it.classification else a.language),
                     "content_hash": it.content_hash,
                     "discovered_by": it.discovered_by,
-                    "relation": it.relation,
+                    "declared_original": it.reprint_of or None,
                     "status": "ok",
                 }
             )
@@ -139,23 +139,16 @@ class Archive:
         try:
             with self.session() as s, s.begin():
                 before = set(s.scalars(select(Article.url).where(Article.url.in_(list(by_url)))))
-                stmt = insert(Article).on_conflict_do_nothing(index_elements=["url"])
-                s.execute(stmt, [r for r in rows if r["url"] not in before])
+                fresh = [r for r in rows if r["url"] not in before]
+                if not fresh:
+                    return {}
+                s.execute(insert(Article).on_conflict_do_nothing(index_elements=["url"]), fresh)
                 new = s.execute(
                     select(Article.id, Article.url).where(Article.url.in_([u for u in by_url if u not in before]))
                 ).all()
                 ids = {u: i for i, u in new}
-                dup_urls = {it.duplicate_of_url for it in items if it.duplicate_of_url}
-                dup_ids: dict[str, int] = {}
-                if dup_urls:
-                    for i, u, c in s.execute(select(Article.id, Article.url, Article.canonical_url).where(
-                            Article.url.in_(dup_urls) | Article.canonical_url.in_(dup_urls))):
-                        dup_ids[u] = dup_ids[c] = i
                 for url, art_id in ids.items():
                     it = by_url[url]
-                    if it.duplicate_of_url and it.duplicate_of_url in dup_ids:
-                        s.execute(update(Article).where(Article.id == art_id).values(
-                            duplicate_of_id=dup_ids[it.duplicate_of_url]))
                     if it.classification is not None:
                         self._write_classification(s, art_id, it.classification)
         except OperationalError as exc:
@@ -186,13 +179,27 @@ class Archive:
             )
         )
         s.add_all(
-            MatchRow(article_id=article_id, term=m.term[:200], category=m.category, entry=m.entry, field=m.field,
-                     start=m.start, end=m.end, matched=m.text[:300])
+            MatchRow(
+                article_id=article_id,
+                term=m.term[:200],
+                category=m.category,
+                entry=m.entry,
+                field=m.field,
+                start=m.start,
+                end=m.end,
+                matched=m.text[:300],
+            )
             for m in c.matches
         )
         s.add_all(
-            EventDateRow(article_id=article_id, text=d.text[:200], date=d.date, kind=d.kind, cancelled=d.cancelled,
-                         sentence=d.sentence[:2000])
+            EventDateRow(
+                article_id=article_id,
+                text=d.text[:200],
+                date=d.date,
+                kind=d.kind,
+                cancelled=d.cancelled,
+                sentence=d.sentence[:2000],
+            )
             for d in c.dates_mentioned
         )
 
@@ -201,27 +208,52 @@ class Archive:
             self._write_classification(s, article_id, c)
 
     # ------------------------------------------------------------------ stories
-    def assign_stories(self, article_ids: Sequence[int]) -> None:
-        """Put each new article in a story: a copy joins its original's story, anything else starts one."""
+    def group_stories(self, article_ids: Sequence[int]) -> None:
+        """Link new articles to the stories they belong to, and copies to their originals.
+
+        An article whose text hash or declared original (a canonical link to another site) matches stored articles
+        joins them: the earliest published of the group is the original and first publisher, the others are
+        ``exact`` copies (same text) or ``near`` reprints (declared, text differs). Anything else starts a story.
+        Idempotent, and order-independent: an original stored after its reprint takes its place as first publisher.
+        """
         if not article_ids:
             return
         with self.session() as s, s.begin():
-            arts = list(s.scalars(select(Article).where(Article.id.in_(article_ids)).order_by(Article.id)))
-            for art in arts:
-                if art.story_id is not None:
-                    continue
-                if art.duplicate_of_id is not None:
-                    orig = s.get(Article, art.duplicate_of_id)
-                    if orig is not None and orig.story_id is not None:
-                        art.story_id = orig.story_id
-                        story = s.get(Story, orig.story_id)
-                        if story is not None:
-                            _update_first(story, art)
-                        continue
-                story = Story(title=art.title, first_article_id=art.id, first_published_at=art.published_at)
-                s.add(story)
+            new = list(s.scalars(select(Article).where(Article.id.in_(article_ids))))
+            for art in sorted(new, key=_publication_order):
+                group = {art.id: art}
+                for other in s.scalars(select(Article).where(Article.content_hash == art.content_hash)):
+                    group[other.id] = other
+                if art.declared_original:
+                    for other in s.scalars(
+                        select(Article).where(
+                            (Article.url == art.declared_original) | (Article.canonical_url == art.declared_original)
+                        )
+                    ):
+                        group[other.id] = other
+                members = sorted(group.values(), key=_publication_order)
+                original = members[0]
+                story_id = next((m.story_id for m in members if m.story_id is not None), None)
+                if story_id is None:
+                    story = Story(
+                        title=original.title, first_article_id=original.id, first_published_at=original.published_at
+                    )
+                    s.add(story)
+                    s.flush()
+                    story_id = story.id
+                found = s.get(Story, story_id)
+                assert found is not None
+                story = found
+                story.title, story.first_article_id = original.title, original.id
+                story.first_published_at, story.updated_at = original.published_at, utcnow()
+                for m in members:
+                    m.story_id = story_id
+                    if m.id == original.id:
+                        m.duplicate_of_id, m.relation = None, None
+                    else:
+                        m.duplicate_of_id = original.id
+                        m.relation = "exact" if m.content_hash == original.content_hash else "near"
                 s.flush()
-                art.story_id = story.id
 
     # ------------------------------------------------------------------ crawl runs
     def start_run(self) -> int:
@@ -231,8 +263,9 @@ class Archive:
             s.flush()
             return run.id
 
-    def finish_run(self, run_id: int, status: str, stats: dict[str, Any],
-                   per_source: dict[str, dict[str, Any]]) -> None:
+    def finish_run(
+        self, run_id: int, status: str, stats: dict[str, Any], per_source: dict[str, dict[str, Any]]
+    ) -> None:
         with self.session() as s, s.begin():
             run = s.get(CrawlRun, run_id)
             if run is None:
@@ -244,12 +277,6 @@ class Archive:
                 s.add(CrawlSourceStats(run_id=run_id, source_key=key, **st))
 
 
-def _update_first(story: Story, art: Article) -> None:
-    """A story's first publisher is the earliest published article (then the earliest fetched)."""
-    if art.published_at is not None and (
-        story.first_published_at is None or art.published_at < story.first_published_at
-    ):
-        story.first_published_at = art.published_at
-        story.first_article_id = art.id
-    story.updated_at = utcnow()
-
+def _publication_order(a: Article) -> tuple[datetime, datetime, int]:
+    """Earliest published first, then earliest fetched (the first publisher of a story)."""
+    return (a.published_at or a.fetched_at, a.fetched_at, a.id)

@@ -117,8 +117,9 @@ def _safe_url(url: str) -> str | None:
     return url if url and is_http_url(url) else None
 
 
-def build_digest(archive: Archive, day: date, *, days: int = 1, since: datetime | None = None,
-                 lang: str = "en") -> Digest:
+def build_digest(
+    archive: Archive, day: date, *, days: int = 1, since: datetime | None = None, lang: str = "en"
+) -> Digest:
     """Collect the digest for ``day`` (window: ``since`` or ``days`` days back, to the end of ``day``)."""
     start, end = window_for(day, days)
     if since is not None:
@@ -131,18 +132,28 @@ def build_digest(archive: Archive, day: date, *, days: int = 1, since: datetime 
                 .join(Classification)
                 .where(Classification.relevant.is_(True))
                 .where(or_(when.between(start, end), (when.is_(None) & Article.fetched_at.between(start, end))))
-                .options(selectinload(Article.classification), selectinload(Article.matches),
-                         selectinload(Article.source))
+                .options(
+                    selectinload(Article.classification), selectinload(Article.matches), selectinload(Article.source)
+                )
             )
         )
         story_ids = {a.story_id for a in arts if a.story_id is not None}
         # every source that carried a story in the window, even those published before it
-        members = list(
-            s.scalars(
-                select(Article).where(Article.story_id.in_(story_ids)).options(
-                    selectinload(Article.source), selectinload(Article.classification), selectinload(Article.matches))
+        members = (
+            list(
+                s.scalars(
+                    select(Article)
+                    .where(Article.story_id.in_(story_ids))
+                    .options(
+                        selectinload(Article.source),
+                        selectinload(Article.classification),
+                        selectinload(Article.matches),
+                    )
+                )
             )
-        ) if story_ids else []
+            if story_ids
+            else []
+        )
         upcoming = _upcoming(s, day)
         health = _health(s)
         total_window = len(arts)
@@ -185,16 +196,29 @@ def _story_item(key: int, group: list[Article]) -> StoryItem:
                 terms.append(m.matched)
     sources = [
         SourceLink(
-            source=a.source.name, language=a.language, relation=("original" if a is first else (a.relation or "related")),
-            title=a.title, url=_safe_url(a.url), published=_local(a.published_at or a.fetched_at), article_id=a.id,
+            source=a.source.name,
+            language=a.language,
+            relation=("original" if a is first else (a.relation or "related")),
+            title=a.title,
+            url=_safe_url(a.url),
+            published=_local(a.published_at or a.fetched_at),
+            article_id=a.id,
         )
         for a in group
     ]
     return StoryItem(
-        story_id=key, title=first.title, severity=severity, first_source=first.source.name,
-        first_published=_local(first.published_at or first.fetched_at), topics=topics, alarms=alarms,
-        terms=terms[:12], snippet=_snippet(first.lead or first.text), url=_safe_url(first.url),
-        language=first.language, sources=sources,
+        story_id=key,
+        title=first.title,
+        severity=severity,
+        first_source=first.source.name,
+        first_published=_local(first.published_at or first.fetched_at),
+        topics=topics,
+        alarms=alarms,
+        terms=terms[:12],
+        snippet=_snippet(first.lead or first.text),
+        url=_safe_url(first.url),
+        language=first.language,
+        sources=sources,
     )
 
 
@@ -218,11 +242,19 @@ def _upcoming(s: Any, day: date) -> list[UpcomingItem]:
         if key in seen:
             continue
         seen.add(key)
-        out.append(UpcomingItem(
-            date=ev.date, days_left=(date.fromisoformat(ev.date) - day).days, kind=ev.kind or "",
-            text=ev.text, sentence=_snippet(ev.sentence, 240), source=source_name, title=art.title,
-            url=_safe_url(art.url), cancelled=ev.cancelled,
-        ))
+        out.append(
+            UpcomingItem(
+                date=ev.date,
+                days_left=(date.fromisoformat(ev.date) - day).days,
+                kind=ev.kind or "",
+                text=ev.text,
+                sentence=_snippet(ev.sentence, 240),
+                source=source_name,
+                title=art.title,
+                url=_safe_url(art.url),
+                cancelled=ev.cancelled,
+            )
+        )
     return out
 
 
@@ -232,8 +264,9 @@ def _health(s: Any) -> list[HealthItem]:
     if run is None:
         return []
     out = []
-    for st in s.scalars(select(CrawlSourceStats).where(CrawlSourceStats.run_id == run.id)
-                        .order_by(CrawlSourceStats.source_key)):
+    for st in s.scalars(
+        select(CrawlSourceStats).where(CrawlSourceStats.run_id == run.id).order_by(CrawlSourceStats.source_key)
+    ):
         statuses = {int(k): int(v) for k, v in (st.statuses or {}).items()}
         blocked = statuses.get(403, 0) + statuses.get(429, 0)
         if st.requests and st.pages == 0 and blocked:
@@ -241,14 +274,20 @@ def _health(s: Any) -> list[HealthItem]:
         elif st.requests and st.errors and st.pages == 0:
             out.append(HealthItem(st.source_key, "DOWN", f"{st.errors} errors, no pages"))
         elif st.errors or blocked:
-            out.append(HealthItem(st.source_key, "ERRORS", f"{st.errors} errors, {blocked} × 403/429, "
-                                                           f"{st.articles_new} new"))
+            out.append(
+                HealthItem(st.source_key, "ERRORS", f"{st.errors} errors, {blocked} × 403/429, {st.articles_new} new")
+            )
     return out
 
 
 def _env() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "html.j2"]),
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "html.j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters["kind"] = event_kind_label
     env.filters["topic"] = topic_label
     env.filters["local"] = _local

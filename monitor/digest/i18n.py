@@ -64,7 +64,12 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 _KINDS = {
-    "en": {"demonstration": "demonstration / rally", "strike": "strike", "court": "court hearing", "meeting": "meeting"},
+    "en": {
+        "demonstration": "demonstration / rally",
+        "strike": "strike",
+        "court": "court hearing",
+        "meeting": "meeting",
+    },
     "ru": {"demonstration": "митинг / акция", "strike": "забастовка", "court": "суд", "meeting": "встреча"},
 }
 _TOPICS_RU = {

@@ -147,8 +147,14 @@ class Farm:
         for copy in range(1, self.scale):
             for a in resolved:
                 cid = f"{a.id}-c{copy}"
-                out.append(replace(a, id=cid, number=_number(f"{a.site}/{cid}"),
-                                   published_local=a.published_local - timedelta(minutes=7 * copy)))
+                out.append(
+                    replace(
+                        a,
+                        id=cid,
+                        number=_number(f"{a.site}/{cid}"),
+                        published_local=a.published_local - timedelta(minutes=7 * copy),
+                    )
+                )
         out.sort(key=lambda a: a.published_local, reverse=True)
         return out
 

@@ -77,7 +77,9 @@ class FarmApp:
     def __init__(self, farm: Farm) -> None:
         self.farm = farm
         self.env = Environment(
-            loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "xml"]), trim_blocks=True,
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(["html", "xml"]),
+            trim_blocks=True,
             lstrip_blocks=True,
         )
         self.env.filters["kk_date"] = kk_date
@@ -131,7 +133,7 @@ class FarmApp:
             status, body = BROKEN[path]
             return Page(status, body)
         if path.startswith(OLD_URL_PREFIX):
-            art = self.farm.get("kazlenta/" + path[len(OLD_URL_PREFIX):].strip("/"))
+            art = self.farm.get("kazlenta/" + path[len(OLD_URL_PREFIX) :].strip("/"))
             if art:
                 return Page(301, b"", headers=(("Location", self.url(art.path)),))
         art = self.farm.by_path.get(path)
@@ -151,8 +153,9 @@ class FarmApp:
             needle = fold_text(q).strip()
             hits = [self.farm.by_path[p] for p, txt in self._search_index.items() if needle and needle in txt]
             hits.sort(key=lambda a: a.published_local, reverse=True)
-            return self._html("qtag", self._render("search.html", "qtag", query=q, **self._paginate(hits, page_no,
-                                                                                                  per_page=10)))
+            return self._html(
+                "qtag", self._render("search.html", "qtag", query=q, **self._paginate(hits, page_no, per_page=10))
+            )
         if path == "/agg/lenta/":
             return self._listing("agg", page_no)
         return self.handle(path)
@@ -193,10 +196,16 @@ class FarmApp:
             return self._html("kazlenta", self._render("home.html", "kazlenta", items=self._feed_items("kazlenta", 20)))
         if rest == "rss/all.xml":
             items = self._feed_items("kazlenta", 10_000)
-            body = self._render("rss.xml", "kazlenta", items=items, extra_links=[
-                "/kazlenta/news/100001-deleted-story/", TAG_PAGE,
-                OLD_URL_PREFIX + (items[-1].id if items else ""),
-            ])
+            body = self._render(
+                "rss.xml",
+                "kazlenta",
+                items=items,
+                extra_links=[
+                    "/kazlenta/news/100001-deleted-story/",
+                    TAG_PAGE,
+                    OLD_URL_PREFIX + (items[-1].id if items else ""),
+                ],
+            )
             return Page(200, body, "application/rss+xml; charset=utf-8")
         if rest == "tag/zhezkazgan":
             items = [a for a in self.farm.by_site("kazlenta") if "Жезказган" in a.text][:20]
@@ -217,8 +226,13 @@ class FarmApp:
             return Page(200, self._render("sitemap-index.xml", "ulytau"), "application/xml")
         if rest == "sitemap-news.xml":
             items = [a for a in self.farm.by_site("ulytau")]
-            return Page(200, self._render("sitemap-news.xml", "ulytau", items=items,
-                                          extra_links=["/ulytau/article/100003-zhabyq-material"]), "application/xml")
+            return Page(
+                200,
+                self._render(
+                    "sitemap-news.xml", "ulytau", items=items, extra_links=["/ulytau/article/100003-zhabyq-material"]
+                ),
+                "application/xml",
+            )
         if rest == "sitemap-pages.xml":
             return Page(200, self._render("sitemap-pages.xml", "ulytau"), "application/xml")
         if rest in ("about", "contacts"):
@@ -227,12 +241,14 @@ class FarmApp:
 
     def _site_dalavlast(self, rest: str) -> Page | None:
         if rest in ("", "ru", "kz"):
-            return self._html("dalavlast", self._render("home.html", "dalavlast",
-                                                        items=self._feed_items("dalavlast", 10)))
+            return self._html(
+                "dalavlast", self._render("home.html", "dalavlast", items=self._feed_items("dalavlast", 10))
+            )
         if rest == "feed/atom.xml":
             items = self._feed_items("dalavlast", 10_000)
-            body = self._render("atom.xml", "dalavlast", items=items,
-                                extra_links=["/dalavlast/ru/novosti/100004-empty-page.html"])
+            body = self._render(
+                "atom.xml", "dalavlast", items=items, extra_links=["/dalavlast/ru/novosti/100004-empty-page.html"]
+            )
             return Page(200, body, "application/atom+xml; charset=utf-8")
         return None
 
@@ -245,8 +261,11 @@ class FarmApp:
         if rest == "":
             return self._listing("agg", 1)
         if rest == "rss.xml":
-            return Page(200, self._render("rss.xml", "agg", items=self._feed_items("agg", 15), extra_links=[]),
-                        "application/rss+xml; charset=utf-8")
+            return Page(
+                200,
+                self._render("rss.xml", "agg", items=self._feed_items("agg", 15), extra_links=[]),
+                "application/rss+xml; charset=utf-8",
+            )
         return None
 
     def _robots(self, site: str) -> str:
@@ -267,7 +286,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     app: FarmApp
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server API)
+    def do_GET(self) -> None:
         try:
             page = self.app.handle(self.path, self.headers.get("Host", ""))
         except Exception as exc:  # a farm bug must show as a 500, like a real site, not kill the thread
@@ -280,7 +299,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(page.body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server API)
+    def log_message(self, format: str, *args: Any) -> None:
         """Quiet: a crawl makes thousands of requests."""
 
 

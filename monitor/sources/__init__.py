@@ -82,8 +82,12 @@ class SourceConfig(BaseModel):
 
     def methods(self) -> list[str]:
         """Discovery methods this source offers, in the order they are tried."""
-        have = {"feed": bool(self.feeds), "sitemap": bool(self.sitemaps), "listing": bool(self.listings),
-                "search": self.search is not None}
+        have = {
+            "feed": bool(self.feeds),
+            "sitemap": bool(self.sitemaps),
+            "listing": bool(self.listings),
+            "search": self.search is not None,
+        }
         return [m for m in DISCOVERY_ORDER if have[m]]
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 14:18:20.032161
+Create Date: 2026-11-25 14:30:39.127275
 """
 
 from __future__ import annotations
@@ -73,6 +73,7 @@ def upgrade() -> None:
     sa.Column('language', sa.String(length=10), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('discovered_by', sa.String(length=20), nullable=False),
+    sa.Column('declared_original', sa.String(length=2000), nullable=True),
     sa.Column('duplicate_of_id', sa.Integer(), nullable=True),
     sa.Column('relation', sa.String(length=20), nullable=True),
     sa.Column('story_id', sa.Integer(), nullable=True),

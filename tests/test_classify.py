@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from monitor.classify import classify
+
+PUB = datetime(2026, 7, 2, 5, 0, tzinfo=UTC)
+
+
+def test_troops_near_zhezkazgan_is_an_alarm_with_explanations() -> None:
+    title = "Колонна Нацгвардии встала лагерем у въезда в Жезказган"
+    text = (
+        "Около сорока грузовиков внутренних войск разбили палаточный лагерь в 12 км от Жезказгана накануне "
+        "митинга металлургов и горняков Казахмыса, назначенного на 6 июля."
+    )
+    c = classify(title, text, PUB)
+    assert c.relevant and c.severity == "alarm" and c.score >= 0.5
+    assert "KazakhMys" in c.entities["organizations"] and "Zhezkazgan" in c.entities["places"]
+    assert any(m.category == "alarm" and m.field == "title" for m in c.matches)
+    for m in c.matches:  # every match points at the characters it explains
+        assert (title if m.field == "title" else text)[m.start : m.end] == m.text
+    assert any(d.date == "2026-07-06" and d.kind == "demonstration" for d in c.dates_mentioned)
+
+
+def test_kazakh_strike_notice() -> None:
+    c = classify("Қазақмыс жұмысшылары 21 шілдеден бастап ереуілге шығады", "", PUB)
+    assert c.relevant and c.language == "kk" and "strike" in c.topics
+    assert [d.date for d in c.dates_mentioned] == ["2026-07-21"]
+    assert c.dates_mentioned[0].kind == "strike"
+
+
+def test_postponement_is_marked() -> None:
+    c = classify(
+        "Собрание рабочих Казахмыса перенесено", "Собрание рабочих, назначенное на 4 июля, перенесено на 11 июля.", PUB
+    )
+    assert all(d.cancelled for d in c.dates_mentioned)
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        (
+            "Медь на LME подорожала до 9800 долларов",
+            "Цены на медь выросли на 3% на фоне спроса в Китае. Казахмыс — один из производителей меди.",
+        ),
+        ("В Сатпаеве отметили 127-летие Каныша Сатпаева", "В музее академика Каныша Сатпаева открылась выставка."),
+        ("На улице Сатпаева открылся книжный магазин", "Магазин на улице Сатпаева в Алматы работает ежедневно."),
+        (
+            "Забастовка транспортников во Франции",
+            "В Париже и Марселе бастуют водители; забастовка до пятницы.",
+        ),
+        ("Протестантская церковь провела концерт", "Протестантская община Караганды пригласила горожан на концерт."),
+        ("ФК «Улытау» обыграл соперника", "Жезказганский клуб «Улытау» выиграл со счетом 2:0, назначен штрафной."),
+        ("Жезқазғанда аптап ыстық", "Төтенше жағдайлар департаменті тұрғындарды суды көп ішуге шақырды."),
+    ],
+)
+def test_hard_negatives_are_not_relevant(title: str, text: str) -> None:
+    c = classify(title, text, PUB)
+    assert not c.relevant, c.reasons
+    assert c.score < 0.5 and c.severity is None
+
+
+def test_bad_input_never_raises() -> None:
+    for title, text in [("", ""), ("\x00\x01", "\ufffd" * 1000), ("<script>alert(1)</script>", "<p>html</p>" * 100)]:
+        c = classify(title, text, PUB)
+        assert c.relevant is False
+    huge = "Забастовка на заводе Казахмыс. " * 40_000  # ~1.2 MB
+    assert classify("Казахмыс", huge, PUB).relevant

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.lexicon import LexiconError, default_lexicons, load_lexicons
+
+
+def test_default_lexicons_load() -> None:
+    lex = default_lexicons()
+    assert {lf.category for lf in lex.files.values()} >= {"organization", "place", "person", "topic", "alarm"}
+    assert "Казахмыс" in lex.search_terms()
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("рабочие Казахмыса", "kazakhmys"),
+        ("на Қазақмыстың зауытында", "kazakhmys"),
+        ("Kazakhmys Smelting", "kazakhmys"),
+        ("в Жезказганском регионе", "zhezkazgan"),
+        ("Жезқазғанда", "zhezkazgan"),
+        ("Jezqazǵan qalasy", "zhezkazgan"),
+        ("Сәтбаевтағы кеніш", "satpaev"),
+    ],
+)
+def test_inflected_forms_match(text: str, entry: str) -> None:
+    hits = default_lexicons().matcher.find(text)
+    assert entry in {h.term.entry for h in hits}
+
+
+def test_match_offsets_are_into_the_original_text() -> None:
+    text = "Рабочие Qazaqmys вышли"
+    hit = next(h for h in default_lexicons().matcher.find(text) if h.term.entry == "kazakhmys")
+    assert text[hit.start : hit.end] == "Qazaqmys"
+
+
+def _write(tmp_path: Path, body: str) -> Path:
+    (tmp_path / "broken.yaml").write_text(body, encoding="utf-8")
+    return tmp_path
+
+
+def test_errors_name_file_and_entry(tmp_path: Path) -> None:
+    d = _write(tmp_path, "category: topic\nentries:\n  - id: strike\n    label: s\n    terms: {ru: ['за*']}\n")
+    with pytest.raises(LexiconError) as err:
+        load_lexicons(d)
+    assert "broken.yaml" in str(err.value) and "strike" in str(err.value) and "shorter" in str(err.value)
+
+
+def test_unknown_category_and_bad_yaml(tmp_path: Path) -> None:
+    with pytest.raises(LexiconError, match=r"broken\.yaml"):
+        load_lexicons(_write(tmp_path, "category: weather\nentries: []\n"))
+    with pytest.raises(LexiconError, match="not valid YAML"):
+        load_lexicons(_write(tmp_path, "category: [unclosed\n"))
+
+
+def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
+    entry = "  - id: x\n    label: x\n    terms: {ru: [слово]}\n"
+    (tmp_path / "a.yaml").write_text(f"category: topic\nentries:\n{entry}", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(f"category: topic\nentries:\n{entry}", encoding="utf-8")
+    with pytest.raises(LexiconError, match="duplicate id"):
+        load_lexicons(tmp_path)
