@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import dateparser
 
-from monitor.text import fold
+from monitor.text import Folded, fold
 
 ALMATY = ZoneInfo("Asia/Almaty")
 
@@ -176,11 +176,11 @@ _WEEKDAYS = {
     "дуйсенби": 0, "сейсенби": 1, "сарсенби": 2, "бейсенби": 3, "жума": 4, "сенби": 5, "жексенби": 6,
 }  # fmt: skip
 _REL_DAY = re.compile(
-    r"\b(послезавтра|завтра|ертен\w*|бурсигуни)\b"
-    r"|\b(?:в\s+|во\s+)?(следующ\w+\s+|ближайш\w+\s+|келеси\s+)?"
-    r"(понедельник|вторник|среду|четверг|пятницу|субботу|воскресенье"
-    r"|дуйсенби|сейсенби|сарсенби|бейсенби|жума|сенби|жексенби)\w*"
+    r"\b(?:(послезавтра|завтра|ертен\w*|бурсигуни)\b|(понедельник|вторник|среду|четверг|пятницу|субботу"
+    r"|воскресенье|дуйсенби|сейсенби|сарсенби|бейсенби|жума|сенби|жексенби)\w*)"
 )
+# words that may stand before a weekday and belong to the phrase: «в (следующий) понедельник», «келесі дүйсенбі»
+_REL_PREFIX = re.compile(r"(?:\b(?:в|во)\s+)?(?:\b(?:следующ\w+|ближайш\w+|келеси)\s+)?$")
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 
 
@@ -194,6 +194,7 @@ class DateMention:
     end: int
     sentence: str
     sentence_start: int
+    sentence_end: int
 
 
 def _resolve_year(day: int, month: int, year: int | None, ref: date) -> date | None:
@@ -213,7 +214,7 @@ def _resolve_year(day: int, month: int, year: int | None, ref: date) -> date | N
     return None
 
 
-def find_dates(text: str, reference: datetime | date) -> list[DateMention]:
+def find_dates(text: str, reference: datetime | date, folded: Folded | None = None) -> list[DateMention]:
     """Every calendar date mentioned in ``text``, resolved against ``reference`` (the publication time).
 
     Month-name dates need a day number next to a month name, so «на 30%» is not a date. Relative phrases
@@ -222,7 +223,7 @@ def find_dates(text: str, reference: datetime | date) -> list[DateMention]:
     if not text:
         return []
     ref = reference.astimezone(ALMATY).date() if isinstance(reference, datetime) else reference
-    folded = fold(text)
+    folded = folded or fold(text)
     ftext = folded.text
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
@@ -239,7 +240,9 @@ def find_dates(text: str, reference: datetime | date) -> list[DateMention]:
             continue
         d = _relative_day(m, ref)
         if d is not None:
-            found.append(_mention(text, folded.orig(m.start()), folded.orig(m.end() - 1) + 1, d))
+            window = ftext[max(0, m.start() - 30) : m.start()]
+            start = m.start() - len(_REL_PREFIX.search(window).group())  # type: ignore[union-attr]
+            found.append(_mention(text, folded.orig(start), folded.orig(m.end() - 1) + 1, d))
     found.sort(key=lambda x: x.start)
     return found
 
@@ -248,7 +251,7 @@ def _relative_day(m: re.Match[str], ref: date) -> date | None:
     if m.group(1):
         word = m.group(1)
         return ref + timedelta(days=2 if word in ("послезавтра", "бурсигуни") else 1)
-    target = _WEEKDAYS.get(m.group(3))
+    target = _WEEKDAYS.get(m.group(2))
     if target is None:
         return None
     # «в понедельник» and «в следующий понедельник» both mean the coming one, as news copy uses them
@@ -263,4 +266,4 @@ def _mention(text: str, start: int, end: int, d: date) -> DateMention:
     ends = [i for i in (text.find(".", end), text.find("!", end), text.find("?", end), text.find("\n", end)) if i != -1]
     s_end = min(ends) + 1 if ends else len(text)
     sentence = text[s_start:s_end].strip()
-    return DateMention(text[start:end].strip(), d, start, end, sentence, s_start)
+    return DateMention(text[start:end].strip(), d, start, end, sentence, s_start, s_end)

@@ -29,6 +29,15 @@ MIN_ARTICLE_CHARS = 200  # shorter pages are teasers or stubs; agency wires run 
 _CHARSET_META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w-]+)""", re.I)
 _ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "blogposting", "analysisnewsarticle"}
 _DATE_CLASSES = CSSSelector("[class*=date], [class*=time], [class*=Date], [class*=meta], [itemprop=datePublished]")
+# comments dropped at parse time: React-style <!-- --> markers inside paragraphs otherwise cut the text short
+# the parser trafilatura itself uses, so the tree can be handed to it without a second parse
+_PARSER = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True)
+
+
+def _text(node: Any) -> str:
+    return "".join(node.itertext())
+
+
 _TITLE_SUFFIX = re.compile(r"\s+[|—–:-]{1,2}\s+[^|—–:]{2,40}$")
 
 
@@ -114,7 +123,7 @@ def _jsonld(tree: Any) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for node in tree.xpath('//script[@type="application/ld+json"]'):
         try:
-            data = json.loads(node.text_content() or "")
+            data = json.loads(_text(node) or "")
         except (json.JSONDecodeError, ValueError):
             continue
         stack = data if isinstance(data, list) else [data]
@@ -144,7 +153,7 @@ def _select_text(tree: Any, selector: str | None) -> str:
         nodes = CSSSelector(selector)(tree)
     except Exception:  # a bad selector in config must not stop the crawl; the generic path still runs
         return ""
-    parts = [normalize_space(n.text_content()) for n in nodes]
+    parts = [normalize_space(_text(n)) for n in nodes]
     return "\n".join(p for p in parts if p)
 
 
@@ -166,7 +175,7 @@ def _author(ld: list[dict[str, Any]], meta: dict[str, str], tree: Any) -> str:
     if meta.get("author"):
         return meta["author"]
     for node in tree.xpath('//*[contains(@class,"author")]'):
-        txt = normalize_space(node.text_content())
+        txt = normalize_space(_text(node))
         if 2 < len(txt) < 80:
             return re.sub(r"^(Автор|Авторы|Author)\s*:\s*", "", txt)
     return ""
@@ -180,7 +189,7 @@ def _headline_link_chars(tree: Any) -> int:
     body = tree.find("body")
     if body is None:
         return 0
-    long_links = [n for n in (len(normalize_space(a.text_content())) for a in body.iter("a")) if n >= 25]
+    long_links = [n for n in (len(" ".join(_text(a).split())) for a in body.iter("a")) if n >= 25]
     return sum(long_links) if len(long_links) >= 5 else 0
 
 
@@ -201,9 +210,11 @@ def extract(
     if not html.strip():
         return ExtractedArticle(url, "", "", "", "", None, None, "unknown", None, False, encoding=encoding)
     try:
-        tree = lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError) as exc:
+        tree = lxml.html.fromstring(html, parser=_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise ExtractionError(f"not HTML: {exc}") from exc
+    if tree is None:
+        return ExtractedArticle(url, "", "", "", "", None, None, "unknown", None, False, encoding=encoding)
 
     ld = _jsonld(tree)
     meta = _meta(tree)
@@ -220,11 +231,11 @@ def extract(
         _select_text(tree, selectors.get("title"))
         or str(ld_article.get("headline") or "").strip()
         or meta.get("og:title", "")
-        or (normalize_space(h1[0].text_content()) if h1 else "")
+        or (normalize_space(_text(h1[0])) if h1 else "")
     )
     if not title:
         t = tree.find(".//title")
-        title = _TITLE_SUFFIX.sub("", normalize_space(t.text_content())) if t is not None and t.text else ""
+        title = _TITLE_SUFFIX.sub("", normalize_space(_text(t))) if t is not None and t.text else ""
     title = normalize_space(title)[:500]
 
     published, source = None, ""
@@ -246,7 +257,7 @@ def extract(
                 break
     if published is None:
         for node in _DATE_CLASSES(tree)[:10]:
-            published = parse_visible_date(normalize_space(node.text_content())[:120], now)
+            published = parse_visible_date(normalize_space(_text(node))[:120], now)
             if published:
                 source = "visible"
                 break
@@ -260,11 +271,19 @@ def extract(
     og_type = meta.get("og:type", "").lower()
     lead = meta.get("description", "") or meta.get("og:description", "")
 
+    if published is None:
+        # markup-only search: scanning free text costs ~9 ms a page and guesses from bare years (FINDINGS.md);
+        # Russian and Kazakh visible dates were already read above. On the intact tree, before trafilatura.
+        found = find_date(
+            tree, url=url or None, original_date=True, extensive_search=False, outputformat="%Y-%m-%dT%H:%M:%S%z"
+        )
+        if found:
+            published, source = parse_iso(found), "htmldate"
     link_chars = _headline_link_chars(tree)
     text = _select_text(tree, selectors.get("body"))
     if not text:
         # trafilatura cleans the tree in place: it runs last, on the tree we are done with
-        text = trafilatura.extract(tree, url=url or None, include_comments=False, include_tables=False) or ""
+        text = trafilatura.extract(tree, url=url or None, include_comments=False, fast=True) or ""
     text = normalize_space(text)
     first, _, rest = text.partition("\n")
     if title and first.strip() == title:
@@ -272,12 +291,7 @@ def extract(
     if not lead:
         lead = text.split("\n", 1)[0][:400] if text else ""
 
-    if published is None and text:
-        found = find_date(html, url=url or None, original_date=True, outputformat="%Y-%m-%dT%H:%M:%S%z")
-        if found:
-            published, source = parse_iso(found), "htmldate"
-
-    lang = detect_language(text[:5000], title).language
+    lang = detect_language(text[:2000], title).language
     declared_article = og_type == "article" or bool(ld_article)
     is_article = bool(title) and len(text) >= MIN_ARTICLE_CHARS and link_chars <= 0.5 * len(text)
     if declared_article and title and len(text) >= MIN_ARTICLE_CHARS // 2:

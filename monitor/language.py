@@ -23,6 +23,7 @@ DetectorFactory.seed = 0
 _KK_LETTERS = set("әғқңөұүһӘҒҚҢӨҰҮҺ")
 _UK_LETTERS = set("їєґЇЄҐ")
 _CYR_WORD = re.compile(r"[а-яёәғқңөұүһіїєґ]{2,}", re.I)
+_KK_WORD = re.compile(r"[а-яёәғқңөұүһі]*[әғқңөұүһ][а-яёәғқңөұүһі]*", re.I)  # Cyrillic words with a Kazakh-only letter
 _LAT_WORD = re.compile(r"[a-zá-ÿıńŋşğǵǧūý']{2,}", re.I)
 _KK_LATIN_LETTERS = set("áǵğǧıńŋóöúüūýşÁǴĞǦIŃŊÓÖÚÜŪÝŞ") - {"I"}
 # Frequent Kazakh words and stems in Latin spelling (official 2021 alphabet and the older apostrophe/English ones).
@@ -158,6 +159,7 @@ _EN_WORDS = frozenset(
     this that their its workers strike protest miners police says said news week""".split()
 )
 _LATIN_KK_MIN_HITS = 2
+_LATIN_UNDECIDED = "latin?"
 _KK_SHARE_SURE = 0.3  # share of Cyrillic words with a Kazakh-only letter (FINDINGS: kk ≥ 0.29, ru ≤ 0.17)
 _KK_SHARE_RU = 0.05
 
@@ -175,13 +177,11 @@ def _label_chunk(chunk: str) -> str | None:
     cyr = _CYR_WORD.findall(chunk)
     lat = _LAT_WORD.findall(chunk)
     if len(cyr) >= len(lat) and cyr:
-        kk = sum(1 for w in cyr if not _KK_LETTERS.isdisjoint(w))
+        kk = len(_KK_WORD.findall(chunk))
         share = kk / len(cyr)
         if share >= _KK_SHARE_SURE or (kk >= 2 and share > _KK_SHARE_RU):
             return "kk"
-        if any(ch in _UK_LETTERS for w in cyr for ch in w) or (
-            kk == 0 and sum(1 for w in cyr if "і" in w.lower()) / len(cyr) > 0.1
-        ):
+        if not _UK_LETTERS.isdisjoint(chunk) or (kk == 0 and sum(1 for w in cyr if "і" in w.lower()) / len(cyr) > 0.1):
             return "other"  # Ukrainian (or Belarusian): neither ru nor kk
         if kk:
             # Between the sure thresholds: a Russian sentence can carry one Kazakh-spelled name (Жағыпаров).
@@ -192,7 +192,7 @@ def _label_chunk(chunk: str) -> str | None:
             return "kk" if kk_hits > ru_hits else "ru"
         return "ru"
     if lat:
-        if any(ch in _KK_LATIN_LETTERS for w in lat for ch in w):
+        if not _KK_LATIN_LETTERS.isdisjoint("".join(lat)):
             return "kk"
         lw = [w.lower().replace("'", "") for w in lat]
         hits = sum(1 for w in lw if w in _KK_LATIN_WORDS)
@@ -201,7 +201,7 @@ def _label_chunk(chunk: str) -> str | None:
         en_hits = sum(1 for w in lw if w in _EN_WORDS)
         if en_hits >= 2 or (len(lw) <= 6 and en_hits):
             return "en"  # langdetect is unreliable on a few words
-        return "en" if _langdetect(chunk) == "en" else "other"
+        return _LATIN_UNDECIDED
     return None
 
 
@@ -219,10 +219,21 @@ def detect_language(text: str, title: str = "") -> LanguageResult:
     if title.strip():
         chunks.insert(0, title)
     weights: dict[str, int] = {}
+    latin_chunks: list[str] = []
     for chunk in chunks:
         label = _label_chunk(chunk)
+        if label == _LATIN_UNDECIDED:
+            latin_chunks.append(chunk)
         if label is not None:
             weights[label] = weights.get(label, 0) + len(chunk)
+    if _LATIN_UNDECIDED in weights:
+        undecided = weights.pop(_LATIN_UNDECIDED)
+        if weights.get("en", 0) >= undecided:
+            label = "en"  # captions and short lines on an English page are English
+        else:
+            # one langdetect call per page on the undecided Latin paragraphs together, not one per paragraph
+            label = "en" if _langdetect(" ".join(latin_chunks)[:1000]) == "en" else "other"
+        weights[label] = weights.get(label, 0) + undecided
     total = sum(weights.values())
     if not total:
         return LanguageResult("unknown", {})

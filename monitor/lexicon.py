@@ -22,7 +22,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from monitor.text import fold
+from monitor.text import Folded, fold
 
 LEXICON_DIR = Path(__file__).with_name("lexicons")
 _TERM_WORD = re.compile(r"^[\w.'«»\-]+\*?$")
@@ -112,48 +112,87 @@ def _term_tokens(folded_term: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
 
 
 class Matcher:
-    """All terms of a set of lexicon files, compiled once."""
+    """All terms of a set of lexicon files, compiled once.
+
+    A single regular expression — a trie of every term's first word, anchored at word starts — finds candidate
+    positions in C; only those are looked up in the term dictionaries. Cost grows with the text and the number
+    of candidates, not with the number of terms.
+    """
 
     def __init__(self, terms: Iterable[Term]) -> None:
         self._exact: dict[str, list[Term]] = {}
         self._prefix: dict[str, list[Term]] = {}
+        firsts: set[str] = set()
         for term in terms:
             first, is_prefix = term.words[0]
+            # «с требованием», «в забое», «ул. Сатпаева»: a short first word alone would make every «с» a candidate
+            firsts.add(first if len(first) >= _KEY_LEN or len(term.words) == 1 else f"{first} {term.words[1][0]}")
             if is_prefix:
                 self._prefix.setdefault(first[:_KEY_LEN], []).append(term)
             else:
                 self._exact.setdefault(first, []).append(term)
+        self._candidates = re.compile(r"(?<![\w\-.'’])(?:" + _trie_pattern(firsts) + ")") if firsts else None
 
     def find(self, text: str) -> list[Hit]:
-        """Every term occurrence in ``text``, longest first at each position, overlaps kept."""
-        if not text:
+        """Every term occurrence in ``text``, overlaps kept; offsets are into ``text``."""
+        return self.find_folded(text, fold(text)) if text else []
+
+    def find_folded(self, text: str, folded: Folded) -> list[Hit]:
+        """As :meth:`find`, for a text already folded (classification folds each field once)."""
+        if self._candidates is None:
             return []
-        folded = fold(text)
-        toks = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(folded.text)]
+        ftext = folded.text
         hits: list[Hit] = []
-        for i, (tok, _, _) in enumerate(toks):
-            cands = self._exact.get(tok, [])
+        for cand in self._candidates.finditer(ftext):
+            m = _TOKEN.match(ftext, cand.start())
+            if m is None:
+                continue
+            tok = m.group()
+            terms = self._exact.get(tok, [])
             pref = self._prefix.get(tok[:_KEY_LEN])
             if pref:
-                cands = cands + [t for t in pref if tok.startswith(t.words[0][0])]
-            for term in cands:
-                n = len(term.words)
-                if n > 1 and not self._tail_matches(term, toks, i):
+                terms = terms + [t for t in pref if tok.startswith(t.words[0][0])]
+            for term in terms:
+                end = m.end() if len(term.words) == 1 else _tail_end(term, ftext, m.end())
+                if end < 0:
                     continue
-                start = folded.orig(toks[i][1])
-                end = folded.orig(toks[i + n - 1][2] - 1) + 1
-                hits.append(Hit(term, start, end, text[start:end]))
+                start, stop = folded.orig(m.start()), folded.orig(end - 1) + 1
+                hits.append(Hit(term, start, stop, text[start:stop]))
         return hits
 
-    @staticmethod
-    def _tail_matches(term: Term, toks: list[tuple[str, int, int]], i: int) -> bool:
-        if i + len(term.words) > len(toks):
-            return False
-        for k, (word, is_prefix) in enumerate(term.words[1:], start=1):
-            tok = toks[i + k][0]
-            if not (tok.startswith(word) if is_prefix else tok == word):
-                return False
-        return True
+
+_NEXT_TOKEN = re.compile(r"[^\w]*?(\w+(?:[-.'’]\w+)*)")
+
+
+def _tail_end(term: Term, ftext: str, pos: int) -> int:
+    """End offset of a multi-word term whose first word ends at ``pos``, or -1 when the next words differ."""
+    for word, is_prefix in term.words[1:]:
+        m = _NEXT_TOKEN.match(ftext, pos)
+        if m is None:
+            return -1
+        tok = m.group(1)
+        if not (tok.startswith(word) if is_prefix else tok == word):
+            return -1
+        pos = m.end()
+    return pos
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """A regular expression matching any of ``words`` as a prefix, factorised into a trie (fast alternation)."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def render(node: dict[str, Any]) -> str:
+        if "" in node:
+            return ""  # a shorter word ends here: matching it is enough for a candidate
+        branches = [(r"[^\w]+" if ch == " " else re.escape(ch)) + render(child) for ch, child in sorted(node.items())]
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return render(trie)
 
 
 @dataclass(frozen=True)
@@ -229,10 +268,13 @@ def load_lexicons(directory: Path | None = None) -> Lexicons:
             if key in seen:
                 raise LexiconError(f"{path}: entry {entry.id}: duplicate id (also in {seen[key].name})")
             seen[key] = path
+            compiled: set[tuple[tuple[str, bool], ...]] = set()
             for variants in entry.terms.values():
                 for text in variants:
-                    words = _term_tokens([_compile_word(w) for w in text.split()])
-                    terms.append(Term(text, lf.category, entry.id, tuple(words)))
+                    words = tuple(_term_tokens([_compile_word(w) for w in text.split()]))
+                    if words not in compiled:  # «Жезказган*» and «Жезқазған*» fold alike: match once
+                        compiled.add(words)
+                        terms.append(Term(text, lf.category, entry.id, words))
     if not files:
         raise LexiconError(f"{directory}: no lexicon files (*.yaml)")
     return Lexicons(files, Matcher(terms), digest.hexdigest()[:12])
