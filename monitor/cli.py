@@ -257,6 +257,180 @@ def demo(
         out.print("Second run: 0 new articles (everything was already in the archive).")
 
 
+# --------------------------------------------------------------------------------------------------- search
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help='Words, "a phrase", -excluded, prefix*')],
+    db: DbOption = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after YYYY-MM-DD")] = None,
+    until: Annotated[str | None, typer.Option(help="Published before YYYY-MM-DD")] = None,
+    lang: Annotated[str | None, typer.Option(help="ru, kk, en")] = None,
+    topic: Annotated[str | None, typer.Option(help="strike, protest, repression, layoffs_closure, safety, …")] = None,
+    source: Annotated[str | None, typer.Option(help="Source key")] = None,
+    story: Annotated[int | None, typer.Option(help="Story id")] = None,
+    all_items: Annotated[bool, typer.Option("--all", help="Search every article, not only relevant ones")] = False,
+    limit: Annotated[int, typer.Option(help="Results per page")] = 20,
+    page: Annotated[int, typer.Option(help="Page of results")] = 1,
+    fmt: Annotated[str, typer.Option("--format", help="table, json or csv")] = "table",
+) -> None:
+    """Search the archive (Russian and Kazakh, any script; inflections match).
+
+    Example: monitor search 'Казахмыс "комендантский час"' --since 2026-06-01 --format json
+    """
+    import csv
+
+    from monitor.dates import ALMATY
+    from monitor.search import Filters, QueryError
+    from monitor.search import search as do_search
+
+    if fmt not in ("table", "json", "csv"):
+        raise fail(f"unknown format {fmt!r}: use table, json or csv")
+
+    def day(value: str | None) -> datetime | None:
+        return datetime.combine(_parse_day(value), datetime.min.time(), tzinfo=ALMATY) if value else None
+
+    filters = Filters(
+        since=day(since),
+        until=day(until),
+        language=lang,
+        topic=topic,
+        source=source,
+        story=story,
+        relevant_only=not all_items,
+        limit=limit,
+        offset=(max(page, 1) - 1) * limit,
+    )
+    archive = _open_archive(db)
+    try:
+        with archive.engine.connect() as conn:
+            hits, total = do_search(conn, query, filters)
+    except QueryError as exc:
+        raise fail(f"bad query: {exc}", 1) from None
+    if fmt == "json":
+        for h in hits:
+            sys.stdout.write(json.dumps(h.to_json(), ensure_ascii=False) + "\n")
+        return
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["id", "published_at", "source", "language", "severity", "title", "url", "snippet"])
+        for h in hits:
+            row = h.to_json()
+            writer.writerow(
+                [row["id"], row["published_at"], h.source, h.language, h.severity, h.title, h.url, h.snippet]
+            )
+        return
+    table = Table(title=f"{total} matches for {query!r}" + (f" (page {page})" if total > limit else ""))
+    for col in ("id", "published", "source", "lang", "title / snippet"):
+        table.add_column(col, overflow="fold")
+    for h in hits:
+        when = h.published.astimezone(ALMATY).strftime("%Y-%m-%d %H:%M") if h.published else ""
+        table.add_row(str(h.article_id), when, h.source, h.language, f"[bold]{_esc(h.title)}[/]\n{_esc(h.snippet)}")
+    out.print(table)
+
+
+def _esc(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+@app.command()
+def show(
+    article_id: Annotated[int, typer.Argument(help="Article id (from search)")],
+    db: DbOption = None,
+) -> None:
+    """Show one article: its text, classification, matches, dates and story.
+
+    Example: monitor show 42
+    """
+    from sqlalchemy import select
+
+    from monitor.archive.models import Article
+
+    archive = _open_archive(db)
+    with archive.session() as s:
+        art = s.get(Article, article_id)
+        if art is None:
+            raise fail(f"no article with id {article_id}", 1)
+        c = art.classification
+        out.print(f"[bold]{_esc(art.title)}[/]", highlight=False)
+        out.print(
+            f"{art.source.name} · {art.published_at or art.fetched_at} · {art.language} · {art.url}", highlight=False
+        )
+        if c:
+            out.print(
+                f"relevant: {c.relevant} (score {c.score}) · severity: {c.severity} · topics: "
+                f"{', '.join(c.topics) or '—'} · alarms: {', '.join(c.alarms) or '—'}"
+            )
+            out.print(f"why: {'; '.join(c.reasons) or '—'}")
+            out.print(
+                "matches: "
+                + ", ".join(f"{m.matched} [{m.category}/{m.entry}, {m.field} {m.start}-{m.end}]" for m in art.matches),
+                highlight=False,
+            )
+        for ev in art.event_dates:
+            out.print(f"date: {ev.date} {ev.kind or ''} {'(cancelled)' if ev.cancelled else ''} «{_esc(ev.sentence)}»")
+        if art.story_id:
+            siblings = s.scalars(select(Article).where(Article.story_id == art.story_id, Article.id != art.id)).all()
+            out.print(f"story {art.story_id}: {len(siblings) + 1} articles")
+            for sib in siblings:
+                out.print(
+                    f"  {sib.id} {sib.source.name} [{sib.language}, {sib.relation or 'related'}] {_esc(sib.title)}",
+                    highlight=False,
+                )
+        out.print()
+        out.print(_esc(art.text), highlight=False)
+
+
+@app.command()
+def stories(
+    db: DbOption = None,
+    since: Annotated[str | None, typer.Option(help="Stories with an article since YYYY-MM-DD")] = None,
+    limit: Annotated[int, typer.Option(help="How many")] = 30,
+) -> None:
+    """List stories: first publisher, number of sources, languages.
+
+    Example: monitor stories --since 2026-06-25
+    """
+    from sqlalchemy import func, select
+
+    from monitor.archive.models import Article, Classification, Story
+    from monitor.dates import ALMATY
+
+    archive = _open_archive(db)
+    with archive.session() as s:
+        q = (
+            select(
+                Story.id,
+                Story.title,
+                Story.first_published_at,
+                func.count(Article.id),
+                func.max(Classification.relevant),
+            )
+            .join(Article, Article.story_id == Story.id)
+            .join(Classification, Classification.article_id == Article.id, isouter=True)
+            .group_by(Story.id)
+            .order_by(Story.first_published_at.desc())
+            .limit(limit)
+        )
+        if since:
+            start = datetime.combine(_parse_day(since), datetime.min.time(), tzinfo=ALMATY)
+            q = q.having(func.max(Article.published_at) >= start)
+        rows = s.execute(q).all()
+    table = Table(title=f"{len(rows)} stories")
+    for col in ("id", "first published", "articles", "relevant", "title"):
+        table.add_column(col, overflow="fold")
+    for sid, title, first, n, rel in rows:
+        table.add_row(
+            str(sid),
+            first.astimezone(ALMATY).strftime("%Y-%m-%d %H:%M") if first else "",
+            str(n),
+            "yes" if rel else "",
+            _esc(title),
+        )
+    out.print(table)
+
+
 # --------------------------------------------------------------------------------------------------- extract
 @app.command()
 def extract(
@@ -342,6 +516,110 @@ def classify(
         raise typer.Exit(1)
 
 
+@app.command()
+def reprocess(
+    db: DbOption = None,
+    since: Annotated[str | None, typer.Option(help="Only articles published since YYYY-MM-DD")] = None,
+    batch: Annotated[int, typer.Option(help="Articles per transaction")] = 500,
+) -> None:
+    """Re-classify the archive with the current lexicons and report what changed.
+
+    Example: monitor reprocess --since 2026-06-01
+    """
+    from rich.progress import Progress
+
+    from monitor.dates import ALMATY
+    from monitor.reprocess import reprocess as do_reprocess
+
+    start = datetime.combine(_parse_day(since), datetime.min.time(), tzinfo=ALMATY) if since else None
+    archive = _open_archive(db)
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("reclassifying", total=None)
+        report = do_reprocess(
+            archive,
+            since=start,
+            batch=batch,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    out.print(
+        f"{report.total} articles reclassified, {report.changed} changed ({report.severity_changed} changed severity)"
+    )
+    for title, rows in (("newly relevant", report.newly_relevant), ("no longer relevant", report.no_longer_relevant)):
+        if rows:
+            table = Table(title=f"{title} ({len(rows)})", show_header=False)
+            for art_id, art_title in rows[:50]:
+                table.add_row(str(art_id), art_title)
+            out.print(table)
+
+
+# --------------------------------------------------------------------------------------------------- sources
+sources_app = typer.Typer(help="The sources registry (monitor/sources/*.yaml).", invoke_without_command=True)
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.callback()
+def sources_list(
+    ctx: typer.Context,
+    which: Annotated[str, typer.Option("--file", help="kz, farm, all, or a path")] = "all",
+    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """List the configured sources.
+
+    Example: monitor sources --file kz --format json
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from monitor.sources import SourceConfigError, load_sources
+
+    try:
+        configs = load_sources(which)
+    except SourceConfigError as exc:
+        raise fail(str(exc)) from None
+    if fmt == "json":
+        for c in configs:
+            sys.stdout.write(json.dumps(c.model_dump(mode="json"), ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"{len(configs)} sources")
+    for col in ("key", "languages", "methods", "enabled", "name"):
+        table.add_column(col)
+    for c in configs:
+        table.add_row(c.key, ",".join(c.languages), " → ".join(c.methods()), "yes" if c.enabled else "no", c.name)
+    out.print(table)
+
+
+@sources_app.command("check")
+def sources_check(
+    which: Annotated[str, typer.Option("--file", help="kz, farm, all, or a path")] = "all",
+    probe: Annotated[bool, typer.Option(help="Also fetch every entry point (needs the internet)")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds per request with --probe")] = 15.0,
+) -> None:
+    """Validate the sources files; with --probe, fetch each entry point and report what answers.
+
+    Example: monitor sources check --probe --file kz
+    """
+    from monitor.sources import SourceConfigError, load_sources
+
+    try:
+        configs = load_sources(which)
+    except SourceConfigError as exc:
+        raise fail(str(exc)) from None
+    out.print(f"{len(configs)} sources: OK")
+    if not probe:
+        return
+    from monitor.probe import probe_sources
+
+    table = Table(title="entry points")
+    for col in ("source", "method", "url", "result"):
+        table.add_column(col)
+    failures = 0
+    for row in probe_sources(configs, timeout=timeout):
+        failures += not row.ok
+        table.add_row(row.source, row.method, row.url, ("[green]" if row.ok else "[red]") + row.result)
+    out.print(table)
+    if failures:
+        raise typer.Exit(1)
+
+
 # --------------------------------------------------------------------------------------------------- db
 @db_app.command("upgrade")
 def db_upgrade(db: DbOption = None) -> None:
@@ -356,10 +634,18 @@ def db_upgrade(db: DbOption = None) -> None:
 
 
 def main() -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         app()
     except ArchiveError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except SQLAlchemyError as exc:  # never a traceback or raw SQL in front of a user
+        detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        err.print(
+            f"[bold red]error:[/] database error: {detail} (run `monitor db upgrade`?)", highlight=False, soft_wrap=True
+        )
         sys.exit(2)
 
 

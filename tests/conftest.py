@@ -96,9 +96,12 @@ def any_archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Arch
 
 
 def _truncate(a: Archive) -> None:
+    from sqlalchemy import text
+
     from monitor.archive.models import Base
 
     with a.engine.begin() as conn:
+        conn.execute(text("DELETE FROM search_docs"))
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
 

@@ -26,6 +26,7 @@ from monitor.archive.models import (
 )
 from monitor.classify import Classification as Decision
 from monitor.process import ProcessedArticle
+from monitor.search import index_documents
 
 
 class Archive:
@@ -147,16 +148,19 @@ class Archive:
                     select(Article.id, Article.url).where(Article.url.in_([u for u in by_url if u not in before]))
                 ).all()
                 ids = {u: i for i, u in new}
+                index_documents(
+                    s.connection(), [(i, by_url[u].article.title, by_url[u].article.text) for u, i in ids.items()]
+                )
                 for url, art_id in ids.items():
                     it = by_url[url]
                     if it.classification is not None:
-                        self._write_classification(s, art_id, it.classification)
+                        self.write_classification(s, art_id, it.classification)
         except OperationalError as exc:
             raise db.ArchiveError(f"cannot write to the archive: {exc.orig}") from exc
         return ids
 
     @staticmethod
-    def _write_classification(s: Session, article_id: int, c: Decision) -> None:
+    def write_classification(s: Session, article_id: int, c: Decision) -> None:
         existing = s.get(Classification, article_id)
         if existing is not None:
             s.delete(existing)
@@ -205,7 +209,7 @@ class Archive:
 
     def replace_classification(self, article_id: int, c: Decision) -> None:
         with self.session() as s, s.begin():
-            self._write_classification(s, article_id, c)
+            self.write_classification(s, article_id, c)
 
     # ------------------------------------------------------------------ stories
     def group_stories(self, article_ids: Sequence[int]) -> None:
