@@ -3,20 +3,22 @@
 The rules, in the order an editor would apply them:
 
 1. Find every lexicon term in the title and text; drop matches that overlap an exclusion phrase (Kanysh Satpayev
-   the scientist, streets named after him, «протестант», FC Ulytau …).
+   the scientist, streets named after him, «протестант», FC Ulytau …); some exclusions (a Victory Day rally)
+   drop a whole entry's matches from the article (``suppresses``).
 2. A **topic** counts when one of its terms matches; some need a context word too (``requires`` in the lexicon):
    `safety` a workplace (a road crash is not a labour story), `repression` activists, unions or workers (a fraud
    arrest is not repression).
 3. The article is **relevant** when any of these holds:
-   a. a watched organisation (KazakhMys …) with any topic or alarm;
+   a. a watched organisation (KazakhMys …) with any topic or alarm, or as the subject (in the title, or named
+      twice) — a passing mention in a copper-price story is not enough;
    b. a watched person (Berik Zhagiparov …);
    c. the watched region (Zhezkazgan, Satpaev, Ulytau, Balkhash) with a labour topic or a standalone alarm
       (troops, curfew, shooting …; a detention counts only next to a labour topic);
-   d. a labour topic with enough evidence (``min_hits``; title matches count double) anchored in Kazakhstan and
-      not mainly about a place abroad.
+   d. labour evidence — labour topics, wage arrears, unions and the labour inspectorate — reaching ``min_hits``
+      (title matches count double), anchored in Kazakhstan and not mainly about a place abroad.
 4. **Severity**: ``alarm`` when a relevant article matches an alarm term (troops, curfew, detentions, shooting,
-   internet shutdown, state of emergency, police deployment); ``high`` for strikes, protests, closures and
-   deaths at work; ``normal`` otherwise.
+   internet shutdown, state of emergency, police deployment), which also makes it a `repression` story; ``high``
+   for strikes, protests, closures and deaths at work (an injury alone is ``normal``); ``normal`` otherwise.
 5. **Score** in [0, 1]: evidence weights squashed, ≥ 0.5 exactly when relevant, so rankings agree with the decision.
 """
 
@@ -137,6 +139,14 @@ def classify(
     lang = detect_language(text[:LANGUAGE_SAMPLE], title)
     ftitle, ftext = fold(title), fold(text)
     matches = _hits(lex, title, ftitle, "title") + _hits(lex, text, ftext, "text")
+    suppressed = {
+        e
+        for h in lex.matcher.find_folded(title, ftitle) + lex.matcher.find_folded(text, ftext)
+        if h.term.category == "exclusion"
+        for e in lex.entry("exclusion", h.term.entry).suppresses
+    }
+    if suppressed:
+        matches = [m for m in matches if m.entry not in suppressed]
 
     by_cat: dict[str, dict[str, int]] = {}
     for m in matches:
@@ -163,7 +173,12 @@ def classify(
     kz_places = {eid for eid, e in lex.entries("place") if e.country == "kz"}
     foreign_places = {eid for eid, e in lex.entries("place") if e.country == "foreign"}
     labour = entry_flag("topic", "labour")
-    labour_hits = sum(n for t, n in topics_found.items() if t in labour)
+    # labour evidence: labour topics, plus labour context (wage arrears) and labour bodies (unions, inspectorate)
+    labour_hits = (
+        sum(n for t, n in topics_found.items() if t in labour)
+        + sum(n for e, n in context.items() if e in entry_flag("context", "labour"))
+        + sum(n for o, n in orgs.items() if o in entry_flag("organization", "labour"))
+    )
     # detentions and the like count only next to a labour topic; troops, curfews and shootings count alone
     standalone = entry_flag("alarm", "standalone")
     if not labour_hits:
@@ -173,8 +188,10 @@ def classify(
     abroad = foreign_weight > 0 and foreign_weight >= kz_weight
 
     reasons: list[str] = []
-    if watched_orgs and (topics_found or alarms_found):
+    if watched_orgs and (topics_found or alarms_found or labour_hits) and not abroad:
         reasons.append(f"watched organisation {', '.join(sorted(watched_orgs))} with a topic")
+    elif watched_orgs and max(orgs[o] for o in watched_orgs) >= 2 and not abroad:
+        reasons.append(f"watched organisation {', '.join(sorted(watched_orgs))} is the subject (title or repeated)")
     if watched_people:
         reasons.append(f"watched person {', '.join(sorted(watched_people))}")
     if region and (labour_hits or alarms_found) and not abroad:
@@ -194,11 +211,15 @@ def classify(
     squashed = 1 - math.exp(-evidence / 2)
     score = round(0.5 + squashed / 2 if relevant else squashed / 2 * 0.98, 3)
 
+    # an alarm in a relevant article is repression by another name: troops, curfews, detentions, shutdowns
+    if relevant and alarms_found:
+        topics_found.setdefault("repression", 0)
     topics = sorted(topics_found)
     alarm_labels = sorted(lex.entry("alarm", a).label for a in alarms_found)
     severity: str | None = None
     if relevant:
-        severity = "alarm" if alarms_found else ("high" if _HIGH_TOPICS & set(topics) else "normal")
+        high = _HIGH_TOPICS & set(topics) - {"safety"} or ("safety" in topics and "fatality" in context)
+        severity = "alarm" if alarms_found else ("high" if high else "normal")
 
     entities = {
         "organizations": sorted(lex.entry("organization", o).label for o in orgs),
