@@ -38,6 +38,7 @@ def _text(node: Any) -> str:
     return "".join(node.itertext())
 
 
+_BYLINE_LABEL = re.compile(r"^(Автор[ыі]?|Авторлар[ы]?|Avtor(lar[y]?)?|Authors?|By)\s*:?\s+", re.I)
 _TITLE_SUFFIX = re.compile(r"\s+[|—–:-]{1,2}\s+[^|—–:]{2,40}$")
 
 
@@ -146,15 +147,50 @@ def _meta(tree: Any) -> dict[str, str]:
     return meta
 
 
-def _select_text(tree: Any, selector: str | None) -> str:
+def _select(tree: Any, selector: str | None) -> list[Any]:
     if not selector:
-        return ""
+        return []
     try:
-        nodes = CSSSelector(selector)(tree)
+        return list(CSSSelector(selector)(tree))
     except Exception:  # a bad selector in config must not stop the crawl; the generic path still runs
-        return ""
-    parts = [normalize_space(_text(n)) for n in nodes]
+        return []
+
+
+def _select_text(tree: Any, selector: str | None) -> str:
+    parts = [normalize_space(_text(n)) for n in _select(tree, selector)]
     return "\n".join(p for p in parts if p)
+
+
+def _select_body(tree: Any, selector: str | None, url: str) -> str:
+    """The site's body container, cleaned by trafilatura: the selector says where the article is, trafilatura
+    drops the share buttons, tags and promos nested inside it and keeps the paragraphs apart."""
+    nodes = _select(tree, selector)
+    if not nodes:
+        return ""
+    fragment = (
+        "<html><body><article>"
+        + "".join(etree.tostring(n, encoding="unicode", with_tail=False) for n in nodes)
+        + "</article></body></html>"
+    )
+    text = trafilatura.extract(fragment, url=url or None, include_comments=False, fast=True) or ""
+    if text:
+        return text
+    for n in nodes:  # trafilatura found nothing it trusts: fall back to the container's paragraphs
+        for block in n.iter("p", "div", "br", "li", "h2", "h3"):
+            block.tail = "\n" + (block.tail or "")
+    return "\n".join(p for p in (normalize_space(_text(n)) for n in nodes) if p)
+
+
+def _date_candidates(tree: Any, headline: Any) -> list[Any]:
+    """Date-like elements, those after the headline first: a header's "today" must not beat the byline."""
+    nodes: list[Any] = list(_DATE_CLASSES(tree))
+    if headline is None or not nodes:
+        return nodes[:10]
+    order = {el: i for i, el in enumerate(tree.iter())}
+    h = order.get(headline, 0)
+    after = [n for n in nodes if order.get(n, 0) > h]
+    before = [n for n in nodes if order.get(n, 0) <= h]
+    return (after + before[::-1])[:10]
 
 
 def _jsonld_types(item: dict[str, Any]) -> set[str]:
@@ -177,7 +213,7 @@ def _author(ld: list[dict[str, Any]], meta: dict[str, str], tree: Any) -> str:
     for node in tree.xpath('//*[contains(@class,"author")]'):
         txt = normalize_space(_text(node))
         if 2 < len(txt) < 80:
-            return re.sub(r"^(Автор|Авторы|Author)\s*:\s*", "", txt)
+            return _BYLINE_LABEL.sub("", txt)
     return ""
 
 
@@ -256,7 +292,7 @@ def extract(
             if published:
                 break
     if published is None:
-        for node in _DATE_CLASSES(tree)[:10]:
+        for node in _date_candidates(tree, h1[0] if h1 else None):
             published = parse_visible_date(normalize_space(_text(node))[:120], now)
             if published:
                 source = "visible"
@@ -280,7 +316,7 @@ def extract(
         if found:
             published, source = parse_iso(found), "htmldate"
     link_chars = _headline_link_chars(tree)
-    text = _select_text(tree, selectors.get("body"))
+    text = _select_body(tree, selectors.get("body"), url)
     if not text:
         # trafilatura cleans the tree in place: it runs last, on the tree we are done with
         text = trafilatura.extract(tree, url=url or None, include_comments=False, fast=True) or ""

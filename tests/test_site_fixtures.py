@@ -26,27 +26,9 @@ NOW = datetime(2026, 2, 11, 12, 0, tzinfo=UTC)  # 17:00 in Almaty, Wednesday 11 
 FIELDS = ("title", "author", "published_at", "language", "text_start", "text_contains", "text_excludes", "is_article")
 
 # (file, field) -> what the extractor does wrong. Do not weaken expected.yaml instead.
-XFAIL: dict[tuple[str, str], str] = {
-    ("tengrinews-ru.html", "text_excludes"): (
-        "a configured body selector takes the whole node's text: the .content_main_text_tags block (and the "
-        "WhatsApp promo) nested in div.content_main_text end up in the body; there is no stop-before / exclude"
-    ),
-    ("zakon-ru.html", "text_excludes"): (
-        "a configured body selector takes the whole node's text: .willShare, .google-news-follow and .tags.newsTags "
-        "nested in div.content end up in the body (JSON-LD articleBody, which sites.md prefers, is not used)"
-    ),
-    ("inform-ru.html", "text_contains"): (
-        "_select_text uses text_content(): adjacent <p> with no whitespace between them (minified Nuxt HTML) are "
-        "glued into one run («…Караганды.Центр создан…»), losing paragraph and sentence breaks"
-    ),
-    ("inform-qz.html", "author"): (
-        "the byline label is stripped only for Автор/Авторы/Author: Latin-Kazakh «Avtor:» stays in the author"
-    ),
-    ("inkaraganda.html", "published_at"): (
-        "the visible-date fallback takes the first date-classed element in page order: the header's today date "
-        "«Среда, 11 февраля, 2026» (→ 2026-02-10T19:00Z) wins over the article's own «Вчера, 11:22»"
-    ),
-}
+# Extractor defects still open, as (file, field) → what goes wrong. Each is an xfail(strict=True): fixing the
+# extractor turns it into a failure until the entry is removed here. (Empty: the five found so far are fixed.)
+XFAIL: dict[tuple[str, str], str] = {}
 
 
 @cache
