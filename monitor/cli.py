@@ -620,6 +620,109 @@ def sources_check(
         raise typer.Exit(1)
 
 
+@app.command()
+def cluster(
+    file: Annotated[str, typer.Argument(help="JSON lines file, or - for standard input")] = "-",
+) -> None:
+    """Group texts into stories: input {"id","title","text","url"?,"language"?,"published_at"?} per line;
+    output {"id","story","duplicate_of","relation"} per line, in order.
+
+    Example: monitor cluster articles.jsonl > stories.jsonl
+    """
+    from monitor.dates import parse_iso
+    from monitor.language import detect_language
+    from monitor.stories import Doc
+    from monitor.stories import cluster as do_cluster
+
+    stream = sys.stdin if file == "-" else open(file, encoding="utf-8", errors="replace")  # noqa: SIM115
+    docs: list[Doc] = []
+    results: list[dict[str, Any] | None] = []
+    original_ids: dict[str, Any] = {}
+    bad = 0
+    with stream:
+        for n, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            ident: Any = None
+            try:
+                obj = json.loads(line)
+                if not isinstance(obj, dict):
+                    raise ValueError("a line must be a JSON object")
+                ident = obj.get("id")
+                if ident is None or isinstance(ident, dict | list):
+                    raise ValueError("missing or non-scalar id")
+                if str(ident) in original_ids:
+                    raise ValueError(f"duplicate id {ident!r}")
+                title, text = obj.get("title") or "", obj.get("text") or ""
+                if not isinstance(title, str) or not isinstance(text, str):
+                    raise ValueError("title and text must be strings")
+                published = parse_iso(str(obj["published_at"])) if obj.get("published_at") else None
+                lang = obj.get("language") or detect_language(text[:2000], title).language
+                docs.append(Doc(str(ident), title, text, str(lang), published, str(obj.get("url") or "")))
+                original_ids[str(ident)] = ident
+                results.append(None)
+            except (ValueError, TypeError) as exc:
+                bad += 1
+                err.print(f"line {n}: {exc}", highlight=False)
+                results.append({"id": ident, "line": n, "error": str(exc)})
+    assigned = iter(do_cluster(docs))
+    for row in results:
+        if row is None:
+            a = next(assigned)
+            dup = original_ids[a.duplicate_of] if a.duplicate_of else None
+            row = {
+                "id": original_ids[a.id],
+                "story": original_ids[a.story],
+                "duplicate_of": dup,
+                "relation": a.relation,
+            }
+        sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    if bad:
+        raise typer.Exit(1)
+
+
+story_app = typer.Typer(
+    help="Editor decisions on stories (kept when the archive is re-clustered).", no_args_is_help=True
+)
+app.add_typer(story_app, name="story")
+
+
+@story_app.command("merge")
+def story_merge(
+    into: Annotated[int, typer.Argument(help="Story to keep")],
+    other: Annotated[int, typer.Argument(help="Story whose articles move into the first")],
+    db: DbOption = None,
+) -> None:
+    """Merge story OTHER into story INTO.
+
+    Example: monitor story merge 12 40
+    """
+    archive = _open_archive(db)
+    try:
+        moved = archive.merge_stories(into, other)
+    except KeyError as exc:
+        raise fail(str(exc.args[0]), 1) from None
+    out.print(f"story {other} merged into {into}: {moved} articles moved")
+
+
+@story_app.command("split")
+def story_split(
+    story: Annotated[int, typer.Argument(help="Story the article is in")],
+    article: Annotated[int, typer.Argument(help="Article to take out into a story of its own")],
+    db: DbOption = None,
+) -> None:
+    """Take an article out of a story into a new story of its own.
+
+    Example: monitor story split 12 345
+    """
+    archive = _open_archive(db)
+    try:
+        new_id = archive.split_story(story, article)
+    except KeyError as exc:
+        raise fail(str(exc.args[0]), 1) from None
+    out.print(f"article {article} moved from story {story} to new story {new_id}")
+
+
 # --------------------------------------------------------------------------------------------------- db
 @db_app.command("upgrade")
 def db_upgrade(db: DbOption = None) -> None:

@@ -102,6 +102,7 @@ class Article(Base):
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), nullable=True)
     relation: Mapped[str | None] = mapped_column(String(20), nullable=True)  # exact | near | translation | related
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"), nullable=True, index=True)
+    story_locked: Mapped[bool] = mapped_column(Boolean, default=False)  # placed by an editor (merge / split)
     status: Mapped[str] = mapped_column(String(20), default="ok")  # ok | removed
 
     source: Mapped[Source] = relationship()

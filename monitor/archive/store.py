@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -212,52 +212,84 @@ class Archive:
             self.write_classification(s, article_id, c)
 
     # ------------------------------------------------------------------ stories
-    def group_stories(self, article_ids: Sequence[int]) -> None:
-        """Link new articles to the stories they belong to, and copies to their originals.
+    def group_stories(self, article_ids: Sequence[int], window_days: int = 30) -> None:
+        """Re-cluster the window around new articles into stories (:class:`monitor.stories.StoryIndex`).
 
-        An article whose text hash or declared original (a canonical link to another site) matches stored articles
-        joins them: the earliest published of the group is the original and first publisher, the others are
-        ``exact`` copies (same text) or ``near`` reprints (declared, text differs). Anything else starts a story.
-        Idempotent, and order-independent: an original stored after its reprint takes its place as first publisher.
+        The window is the ``window_days`` before the newest new article. Documents are added in publication order,
+        so the earliest publisher is each group's original whatever the order they were fetched in; copies point at
+        it (``exact``, ``near``), other write-ups join its story (``translation``, ``related``). An existing story
+        keeps its id; articles an editor placed by hand (``story_locked``) are not moved. Idempotent.
         """
         if not article_ids:
             return
+        from monitor.stories import Doc, StoryIndex
+
         with self.session() as s, s.begin():
             new = list(s.scalars(select(Article).where(Article.id.in_(article_ids))))
-            for art in sorted(new, key=_publication_order):
-                group = {art.id: art}
-                for other in s.scalars(select(Article).where(Article.content_hash == art.content_hash)):
-                    group[other.id] = other
-                if art.declared_original:
-                    for other in s.scalars(
-                        select(Article).where(
-                            (Article.url == art.declared_original) | (Article.canonical_url == art.declared_original)
-                        )
-                    ):
-                        group[other.id] = other
-                members = sorted(group.values(), key=_publication_order)
-                original = members[0]
-                story_id = next((m.story_id for m in members if m.story_id is not None), None)
-                if story_id is None:
-                    story = Story(
-                        title=original.title, first_article_id=original.id, first_published_at=original.published_at
-                    )
+            newest = max(a.published_at or a.fetched_at for a in new)
+            start = newest - timedelta(days=window_days)
+            when = Article.published_at
+            window = {
+                a.id: a
+                for a in s.scalars(
+                    select(Article).where((when >= start) | (when.is_(None) & (Article.fetched_at >= start)))
+                )
+            }
+            window.update({a.id: a for a in new})
+            ordered = sorted(window.values(), key=_publication_order)
+            by_url = {u: a for a in ordered for u in (a.url, a.canonical_url)}
+            index = StoryIndex(window_days=window_days)
+            groups: dict[str, list[tuple[Article, str | None, str | None]]] = {}
+            for art in ordered:
+                got = index.add(Doc(str(art.id), art.title, art.text, art.language, art.published_at or art.fetched_at))
+                dup, rel, story_key = got.duplicate_of, got.relation, got.story
+                declared = by_url.get(art.declared_original or "")
+                if declared is not None and declared.id != art.id and dup is None:
+                    # the page's canonical link names its original: trust the publisher's own word
+                    dup, rel, story_key = str(declared.id), "near", index.story_of(str(declared.id))
+                groups.setdefault(story_key, []).append((art, dup, rel))
+            for members in groups.values():
+                existing = sorted({a.story_id for a, _, _ in members if a.story_id is not None})
+                first = members[0][0]
+                if existing:
+                    story = s.get(Story, existing[0])
+                    assert story is not None
+                else:
+                    story = Story(title=first.title)
                     s.add(story)
                     s.flush()
-                    story_id = story.id
-                found = s.get(Story, story_id)
-                assert found is not None
-                story = found
-                story.title, story.first_article_id = original.title, original.id
-                story.first_published_at, story.updated_at = original.published_at, utcnow()
-                for m in members:
-                    m.story_id = story_id
-                    if m.id == original.id:
-                        m.duplicate_of_id, m.relation = None, None
-                    else:
-                        m.duplicate_of_id = original.id
-                        m.relation = "exact" if m.content_hash == original.content_hash else "near"
-                s.flush()
+                story.title, story.first_article_id = first.title, first.id
+                story.first_published_at, story.updated_at = first.published_at, utcnow()
+                for art, dup, rel in members:
+                    if art.story_locked:
+                        continue
+                    art.story_id = story.id
+                    art.duplicate_of_id = int(dup) if dup and rel in ("exact", "near") else None
+                    art.relation = rel if dup else None
+
+    def merge_stories(self, into: int, other: int) -> int:
+        """Move every article of story ``other`` into ``into`` (an editor's decision: locked against re-clustering)."""
+        with self.session() as s, s.begin():
+            if s.get(Story, into) is None or s.get(Story, other) is None:
+                raise KeyError(f"no story {into if s.get(Story, into) is None else other}")
+            arts = list(s.scalars(select(Article).where(Article.story_id.in_([into, other]))))
+            for art in arts:
+                art.story_id, art.story_locked = into, True
+            s.flush()
+            s.delete(s.get(Story, other))
+            return sum(1 for a in arts if a.story_id == into)
+
+    def split_story(self, story_id: int, article_id: int) -> int:
+        """Take ``article_id`` out of ``story_id`` into a new story of its own (locked against re-clustering)."""
+        with self.session() as s, s.begin():
+            art = s.get(Article, article_id)
+            if art is None or art.story_id != story_id:
+                raise KeyError(f"article {article_id} is not in story {story_id}")
+            story = Story(title=art.title, first_article_id=art.id, first_published_at=art.published_at)
+            s.add(story)
+            s.flush()
+            art.story_id, art.story_locked, art.duplicate_of_id, art.relation = story.id, True, None, None
+            return story.id
 
     # ------------------------------------------------------------------ crawl runs
     def start_run(self) -> int:

@@ -1,0 +1,130 @@
+"""Clustering at scale: 100,000 generated news documents with 10 % planted reprints, one process.
+
+Documents are built from the farm's own sentences (Russian, Kazakh, Latin Kazakh), 6–14 sentences each, with
+their own numbers and dates over 30 days; 10 % are reprints of an earlier document: verbatim, cut to the lead, or
+with a paragraph added. Prints docs/s, peak RSS and precision/recall on the planted pairs (a reprint must land in
+its source's story; any other pair put together counts as a false merge). Baseline in the same run: hashing every
+document's text (the cheapest possible exact-duplicate pass). Last line JSON.
+
+    python bench/cluster_bench.py [--docs 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import re
+import resource
+import time
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from monitor.farm import Farm
+from monitor.stories import Doc, StoryIndex
+
+
+def _vocabulary(rng: random.Random, size: int = 60_000) -> list[str]:
+    syllables = ["ка", "за", "ма", "ны", "ле", "ро", "ти", "су", "ба", "ры", "қа", "ғы", "ол", "ен", "ст", "пр", "ов"]
+    return ["".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(size)]
+
+
+def generate(n: int, seed: int = 7) -> tuple[list[Doc], dict[str, str]]:
+    """Documents with realistic overlap: farm sentences with half their words swapped for words from a large
+    vocabulary, so two unrelated documents share topic words and names but not whole passages."""
+    rng = random.Random(seed)
+    vocab = _vocabulary(rng)
+    pool = [s.strip() for a in Farm().articles for s in re.split(r"(?<=[.!?])\s+", a.text) if len(s) > 40]
+
+    def sentence() -> str:
+        return " ".join(w if rng.random() < 0.5 else rng.choice(vocab) for w in rng.choice(pool).split())
+
+    sentences = pool  # reprints extend a document with one of these
+    start = datetime(2026, 6, 1, 8, 0).astimezone()
+    docs: list[Doc] = []
+    planted: dict[str, str] = {}
+    for i in range(n):
+        when = start + timedelta(minutes=i * 30 * 24 * 60 // n)
+        if docs and rng.random() < 0.10:
+            src = docs[rng.randrange(max(0, len(docs) - 2000), len(docs))]
+            kind = rng.choice(["verbatim", "lead", "extended"])
+            paras = src.text.split("\n")
+            text = (
+                src.text
+                if kind == "verbatim"
+                else (
+                    "\n".join(paras[: max(1, len(paras) // 2)])
+                    if kind == "lead"
+                    else src.text + "\n" + rng.choice(sentences)
+                )
+            )
+            doc = Doc(f"d{i}", src.title, text, "ru", when)
+            planted[doc.id] = src.id
+        else:
+            body = [sentence() for _ in range(rng.randint(6, 14))]
+            body.insert(
+                rng.randrange(len(body)),
+                f"Сумма составила {rng.randint(100, 99999)} тенге, участвовали {rng.randint(10, 5000)} человек.",
+            )
+            paras = [" ".join(body[k : k + 3]) for k in range(0, len(body), 3)]
+            doc = Doc(f"d{i}", body[0][:90], "\n".join(paras), "ru", when)
+        docs.append(doc)
+    return docs, planted
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--docs", type=int, default=100_000)
+    args = parser.parse_args()
+    docs, planted = generate(args.docs)
+
+    t = time.perf_counter()
+    for d in docs:
+        hashlib.sha1(d.text.encode()).hexdigest()
+    base_rate = len(docs) / (time.perf_counter() - t)
+
+    index = StoryIndex()
+    story: dict[str, str] = {}
+    t = time.perf_counter()
+    for d in docs:
+        story[d.id] = index.add(d).story
+    elapsed = time.perf_counter() - t
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    found = sum(1 for copy, src in planted.items() if story[copy] == story[src])
+    members: dict[str, list[str]] = defaultdict(list)
+    for doc_id, s in story.items():
+        members[s].append(doc_id)
+    true_groups: dict[str, str] = {}
+    for d in docs:
+        true_groups[d.id] = true_groups.get(planted.get(d.id, d.id), planted.get(d.id, d.id))
+    predicted_pairs = sum(len(m) * (len(m) - 1) // 2 for m in members.values())
+    correct_pairs = 0
+    for m in members.values():
+        by_truth: dict[str, int] = defaultdict(int)
+        for doc_id in m:
+            by_truth[true_groups[doc_id]] += 1
+        correct_pairs += sum(c * (c - 1) // 2 for c in by_truth.values())
+    precision = correct_pairs / max(1, predicted_pairs)
+    recall = found / max(1, len(planted))
+    rate = len(docs) / elapsed
+    print(f"{len(docs)} documents ({len(planted)} planted reprints) in {elapsed:.1f} s = {rate:.0f} docs/s")
+    print(f"baseline sha1 {base_rate:.0f} docs/s; peak RSS {rss:.0f} MB")
+    print(f"planted reprints found {found}/{len(planted)} (recall {recall:.3f}); pairwise precision {precision:.3f}")
+    print(
+        json.dumps(
+            {
+                "docs": len(docs),
+                "seconds": round(elapsed, 1),
+                "docs_per_s": round(len(docs) / elapsed),
+                "peak_rss_mb": round(rss),
+                "recall": round(recall, 3),
+                "precision": round(precision, 3),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

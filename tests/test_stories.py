@@ -1,0 +1,101 @@
+"""Dedupe and stories: exact and near copies, translations, separate events kept apart, odd input."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from monitor.archive.store import Archive
+from monitor.farm import Farm
+from monitor.stories import Doc, cluster
+from tests.conftest import run_monitor
+
+T0 = datetime(2026, 7, 1, 6, tzinfo=UTC)
+
+
+def farm_doc(key: str, hours: int = 0) -> Doc:
+    a = Farm().get(key)
+    assert a is not None
+    return Doc(key, a.title, a.text, a.lang.split("-")[0], T0 + timedelta(hours=hours))
+
+
+def test_exact_near_and_translation() -> None:
+    farm = Farm()
+    original = farm_doc("kazlenta/troops-camp-zhezkazgan")
+    verbatim = Doc("copy", original.title, original.text, "ru", T0 + timedelta(hours=3))
+    lead = Doc("lead", original.title, "\n".join(original.text.split("\n\n")[:2]), "ru", T0 + timedelta(hours=4))
+    tr = farm.get("agg/translated-troops-camp-kk")
+    assert tr is not None
+    translation = Doc("kk", tr.title, tr.text, "kk", T0 + timedelta(hours=6))
+    other = farm_doc("vestnik/strike-21-july", 5)
+    got = {a.id: a for a in cluster([original, verbatim, lead, translation, other])}
+    assert got["copy"].relation == "exact" and got["copy"].duplicate_of == original.id
+    assert got["lead"].relation == "near" and got["lead"].story == original.id
+    assert got["kk"].story == original.id and got["kk"].relation == "translation"
+    assert got[other.id].story == other.id  # another event of the same scenario stays apart
+
+
+def test_odd_input_is_placed_not_crashed() -> None:
+    boiler = "Подписывайтесь на наш Telegram-канал. Все права защищены, перепечатка запрещена."
+    docs = [
+        Doc("empty", "", "", "ru", T0),
+        Doc("headline", "Забастовка", "", "ru", T0),
+        Doc("huge", "x", "слово " * 200_000, "ru", T0),
+        Doc("b1", "Погода в Караганде", "Завтра ожидается дождь и ветер до 15 метров.\n" + boiler, "ru", T0),
+        Doc("b2", "Концерт в Астане", "В субботу оркестр сыграет Бетховена и Моцарта.\n" + boiler, "ru", T0),
+        Doc("b3", "Футбол", "Клуб проиграл на выезде со счетом один ноль.\n" + boiler, "ru", T0),
+        Doc("b4", "Выставка", "В музее открылась выставка картин молодых художников.\n" + boiler, "ru", T0),
+    ]
+    got = {a.id: a for a in cluster(docs)}
+    assert len({got[k].story for k in ("b1", "b2", "b3", "b4")}) == 4  # shared site chrome joins nothing
+
+
+def test_cluster_cli_order_and_bad_lines(tmp_path: Path) -> None:
+    a = Farm().get("kazlenta/troops-camp-zhezkazgan")
+    assert a is not None
+    rows = [
+        {"id": 1, "title": a.title, "text": a.text, "published_at": "2026-07-01T09:40:00+05:00"},
+        "not json",
+        {"id": "x2", "title": a.title, "text": a.text},
+        {"title": "no id"},
+    ]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows))
+    result = run_monitor("cluster", str(src))
+    assert result.returncode == 1
+    out = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [o.get("id") for o in out] == [1, None, "x2", None]
+    assert out[2] == {"id": "x2", "story": 1, "duplicate_of": 1, "relation": "exact"}
+    assert out[1]["line"] == 2 and out[3]["line"] == 4
+
+
+def test_editor_merge_and_split_survive_regrouping(archive: Archive) -> None:
+    from datetime import UTC as _UTC
+
+    from monitor.process import FetchedPage, classify_article, extract_page
+
+    def page(url: str, title: str, body: str) -> object:
+        html = f"<html><head><title>{title}</title></head><body><h1>{title}</h1><p>{body}</p></body></html>"
+        p = FetchedPage(source="t", url=url, body=html.encode(), fetched_at=datetime(2026, 7, 2, tzinfo=_UTC))
+        return classify_article(extract_page(p))
+
+    body_a = "Горняки рудника Казахмыса в Сатпаеве прекратили работу, требуя повышения зарплаты. " * 3
+    body_b = "В Караганде прошёл пикет учителей у здания управления образования, учителя просят доплат. " * 3
+    ids = archive.store_batch([page("https://a.kz/1", "Забастовка", body_a), page("https://b.kz/2", "Пикет", body_b)])
+    archive.group_stories(list(ids.values()))
+    with archive.session() as s:
+        from monitor.archive.models import Article
+
+        a1, b2 = s.get(Article, ids["https://a.kz/1"]), s.get(Article, ids["https://b.kz/2"])
+        assert a1 is not None and b2 is not None and a1.story_id != b2.story_id
+        sa, sb = a1.story_id, b2.story_id
+    assert sa is not None and sb is not None
+    archive.merge_stories(sa, sb)
+    archive.group_stories(list(ids.values()))  # re-clustering keeps the editor's merge
+    with archive.session() as s:
+        assert s.get(Article, ids["https://b.kz/2"]).story_id == sa  # type: ignore[union-attr]
+    new_story = archive.split_story(sa, ids["https://b.kz/2"])
+    archive.group_stories(list(ids.values()))
+    with archive.session() as s:
+        assert s.get(Article, ids["https://b.kz/2"]).story_id == new_story  # type: ignore[union-attr]
