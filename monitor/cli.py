@@ -431,6 +431,30 @@ def stories(
     out.print(table)
 
 
+@app.command()
+def serve(
+    db: DbOption = None,
+    host: Annotated[
+        str, typer.Option(help="Interface to listen on (keep 127.0.0.1 unless behind a proxy)")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8080,
+) -> None:
+    """Serve the read-only web view: digests, search, stories, articles, source health.
+
+    Example: monitor serve --port 8080, then open http://127.0.0.1:8080/
+    """
+    import uvicorn
+
+    from monitor.web import create_app
+
+    try:
+        application = create_app(db)
+    except ArchiveError as exc:
+        raise fail(str(exc)) from None
+    out.print(f"serving http://{host}:{port}/ (read-only; Ctrl-C to stop)")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
 # --------------------------------------------------------------------------------------------------- extract
 @app.command()
 def extract(

@@ -19,7 +19,8 @@ from sqlalchemy.engine import Connection
 
 from monitor.text import fold
 
-_EXTRA = str.maketrans({"х": "к", "ы": "и", "й": "и", "э": "е", "ц": "с", "щ": "ш", "ь": "", "ъ": ""})
+# one character for one, so offsets survive (snippets are cut from the original text)
+_EXTRA = str.maketrans({"х": "к", "ы": "и", "й": "и", "э": "е", "ц": "с", "щ": "ш"})
 _TOKEN = re.compile(r"\w+")
 # Endings stripped from query words (folded spelling), longest first, while at least MIN_STEM letters remain.
 _ENDINGS = sorted(
@@ -249,7 +250,7 @@ def _json_list(value: Any) -> list[str]:
 def snippet(text: str, stems: list[str], width: int = 220, mark: tuple[str, str] = ("[", "]")) -> str:
     """A window of the original text around the first match, matched words wrapped in ``mark``."""
     folded = fold(text)
-    ftext = folded.text.translate(_EXTRA) if len(folded.text.translate(_EXTRA)) == len(folded.text) else folded.text
+    ftext = folded.text.translate(_EXTRA)
     spans = []
     for m in _TOKEN.finditer(ftext):
         if any(m.group().startswith(s) for s in stems):

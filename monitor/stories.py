@@ -41,7 +41,7 @@ _NUMBER = re.compile(r"(?<![\d.,])\d{2,}(?:[ \u00a0]\d{3})*(?![\d])")
 # Site chrome that survives extraction (folded spelling): never evidence that two articles are copies.
 _CHROME = re.compile(
     r"подписывайтесь|подпишитесь|все права защищены|перепечатка|читайте также|при цитировании|"
-    r"телеграм|ухатсапп|барлык куктар|жазылыныз|силтеме миндетти"
+    r"телеграм|ухацапп|барлык кукыктар|жазылыныз|силтеме миндетти"
 )
 _ANCHOR_CATEGORIES = ("organization", "place", "person", "alarm")
 
