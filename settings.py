@@ -55,3 +55,16 @@ MONITOR_DB = os.environ.get("MONITOR_DB", "sqlite:///monitor.db")
 # The offline farm as the proxy for *.farm.test hosts ("http://127.0.0.1:PORT", printed by `monitor farm serve`).
 MONITOR_FARM_PROXY = os.environ.get("MONITOR_FARM_PROXY", "")
 MONITOR_STORE_BATCH = 50  # articles per archive transaction
+
+# Scale-out (README "Scaling out"): with MONITOR_REDIS_URL set, every crawler process shares one request queue and
+# one duplicate filter in Redis (scrapy-redis), so N processes on one or many machines split the work. The archive
+# is then PostgreSQL (MONITOR_DB), where each URL is stored once whichever process fetched it.
+MONITOR_REDIS_URL = os.environ.get("MONITOR_REDIS_URL", "")
+if MONITOR_REDIS_URL:
+    SCHEDULER = "spiders.redis_adapter.SharedScheduler"  # default: Scrapy's in-memory scheduler
+    DUPEFILTER_CLASS = "spiders.redis_adapter.ExpiringDupeFilter"  # default: in-memory RFPDupeFilter
+    REDIS_URL = MONITOR_REDIS_URL
+    SCHEDULER_PERSIST = True  # the first process to finish must not wipe the queue the others still use
+    SCHEDULER_QUEUE_KEY = "monitor:%(spider)s:requests"
+    SCHEDULER_DUPEFILTER_KEY = "monitor:%(spider)s:seen"
+    MONITOR_DUPEFILTER_TTL = int(os.environ.get("MONITOR_DUPEFILTER_TTL", str(20 * 3600)))  # seen-set expires

@@ -24,6 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from monitor.dates import find_dates
@@ -35,6 +36,7 @@ LSH_THRESHOLD = 0.2  # low, to catch truncated reprints; every candidate is veri
 JACCARD_MIN = 0.3
 CONTAINMENT_MIN = 0.7
 BOILERPLATE_DOCS = 3  # a paragraph seen in this many earlier documents is site chrome
+TOP_STEMS = 30  # distinctive stems kept per document
 MAX_POSTINGS = 300  # candidates come only from anchors and stems rarer than this
 _WORD = re.compile(r"\w+")
 _NUMBER = re.compile(r"(?<![\d.,])\d{2,}(?:[ \u00a0]\d{3})*(?![\d])")
@@ -72,7 +74,7 @@ class _Entry:
     story: str
     language: str
     published_at: datetime | None
-    minhash: MinHash | None
+    signature: np.ndarray | None  # the MinHash values only (uint32, 256 bytes), not the MinHash object
     size: int
     anchors: frozenset[str]
     terms: dict[str, float]  # top stems with tf-idf weights, L2-normalised (same-language rewrites)
@@ -129,7 +131,8 @@ class StoryIndex:
         if content_hash and content_hash not in self._hashes:
             self._hashes[content_hash] = doc.id
         story = self._story_of[match[0]] if match else doc.id
-        entry = _Entry(doc.id, story, doc.language, doc.published_at, minhash, size, anchors, terms)
+        signature = minhash.hashvalues.copy() if minhash is not None else None
+        entry = _Entry(doc.id, story, doc.language, doc.published_at, signature, size, anchors, terms)
         self._entries[doc.id] = entry
         self._story_of[doc.id] = story
         if minhash is not None and doc.id not in self._lsh:
@@ -187,9 +190,9 @@ class StoryIndex:
         best: tuple[float, str] | None = None
         for cand in self._lsh.query(minhash):
             other = self._entries.get(cand)
-            if other is None or other.minhash is None:
+            if other is None or other.signature is None:
                 continue
-            j = minhash.jaccard(other.minhash)
+            j = float(np.count_nonzero(minhash.hashvalues == other.signature)) / NUM_PERM
             inter = j * (size + other.size) / (1 + j)
             containment = inter / max(1, min(size, other.size))
             if j >= JACCARD_MIN or containment >= CONTAINMENT_MIN:
@@ -221,13 +224,13 @@ class StoryIndex:
         return math.log((n + 1) / (self._anchor_df[anchor] + 0.5))
 
     def _terms(self, stems: list[str]) -> dict[str, float]:
-        """The document's 30 most distinctive stems, tf-idf weighted and normalised."""
+        """The document's most distinctive stems (TOP_STEMS), tf-idf weighted and normalised."""
         if not stems:
             return {}
         n = len(self._entries) + 1
         tf = Counter(stems)
         weights = {st: c * math.log((n + 1) / (self._stem_df[st] + 1)) for st, c in tf.items()}
-        top = sorted(weights.items(), key=lambda kv: -kv[1])[:30]
+        top = sorted(weights.items(), key=lambda kv: -kv[1])[:TOP_STEMS]
         norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
         return {st: w / norm for st, w in top if w > 0}
 

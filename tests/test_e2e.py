@@ -48,7 +48,7 @@ def crawled(farm: FarmServer, tmp_path_factory: pytest.TempPathFactory) -> Itera
     archive.close()
 
 
-def _expected(farm: FarmServer) -> set[str]:
+def expected_urls(farm: FarmServer) -> set[str]:
     """Every farm article a complete crawl finds: all of them, except search-only articles no watch term finds."""
     terms = [fold_text(t) for t in default_lexicons().search_terms()]
     out = set()
@@ -64,7 +64,7 @@ def test_every_reachable_farm_article_is_stored_once(crawled: tuple[Archive, str
     with archive.session() as s:
         urls = list(s.scalars(select(Article.url)))
     assert len(urls) == len(set(urls))
-    assert set(urls) == _expected(farm)
+    assert set(urls) == expected_urls(farm)
 
 
 def test_broken_pages_are_counted_not_stored(crawled: tuple[Archive, str]) -> None:
