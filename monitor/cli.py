@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -453,6 +454,167 @@ def serve(
         raise fail(str(exc)) from None
     out.print(f"serving http://{host}:{port}/ (read-only; Ctrl-C to stop)")
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@app.command()
+def health(
+    db: DbOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    fail_on: Annotated[
+        str, typer.Option(help="Exit 1 if any source has one of these statuses, e.g. broken,blocked")
+    ] = "",
+) -> None:
+    """Health of each source after the latest crawl: OK, EMPTY, STALE, BROKEN, BLOCKED, DOWN.
+
+    Example: monitor health --fail-on broken,blocked,down
+    """
+    from monitor.health import STATUSES, assess
+
+    wanted = {x.strip().upper() for x in fail_on.split(",") if x.strip()}
+    if wanted - set(STATUSES):
+        raise fail(f"unknown status in --fail-on: {', '.join(sorted(wanted - set(STATUSES)))}")
+    from monitor.dates import ALMATY
+
+    when = datetime.combine(_parse_day(at), datetime.min.time(), tzinfo=ALMATY) + timedelta(days=1) if at else None
+    rows = assess(_open_archive(db), now=when)
+    if fmt == "json":
+        for h in rows:
+            sys.stdout.write(json.dumps(h.to_json(), ensure_ascii=False) + "\n")
+    else:
+        table = Table(title="source health (latest crawl)")
+        for col in ("source", "status", "requests", "pages", "new", "yield", "dated", "detail"):
+            table.add_column(col, overflow="fold")
+        colours = {"OK": "green", "EMPTY": "cyan", "STALE": "yellow", "BROKEN": "red", "BLOCKED": "red", "DOWN": "red"}
+        for h in rows:
+            table.add_row(
+                h.source,
+                f"[{colours[h.status]}]{h.status}[/]",
+                str(h.requests),
+                str(h.pages),
+                str(h.articles_new),
+                f"{h.yield_ratio:.0%}" if h.yield_ratio is not None else "—",
+                f"{h.date_coverage:.0%}" if h.date_coverage is not None else "—",
+                _esc(h.detail),
+            )
+        out.print(table)
+    if any(h.status in wanted for h in rows):
+        raise typer.Exit(1)
+
+
+@app.command()
+def daily(
+    db: DbOption = None,
+    sources: Annotated[str, typer.Option(help="Sources file: kz, farm, all, or a path")] = "kz",
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the digests")] = Path("digests"),
+    log_dir: Annotated[Path, typer.Option(help="Folder for one log file per run")] = Path("logs"),
+    lock: Annotated[Path, typer.Option(help="Lock file: a second run while one is going does nothing")] = Path(
+        "monitor.lock"
+    ),
+    time_budget: Annotated[int, typer.Option(help="Stop crawling after this many seconds")] = 3 * 3600,
+    max_per_source: Annotated[int, typer.Option(help="At most this many article pages per source (0: no limit)")] = 500,
+    send: Annotated[bool, typer.Option(help="E-mail the digest (MONITOR_SMTP_* settings)")] = False,
+    lang: Annotated[str, typer.Option(help="Language of the digest's own words: en or ru")] = "en",
+    day: Annotated[str | None, typer.Option("--date", help="Digest day (default: today in Almaty)")] = None,
+) -> None:
+    """The nightly run for cron: crawl → classify and group → digest → deliver, under a lock.
+
+    Exit 0 all well; 1 partial failure (some source down, blocked or broken; or the e-mail failed) with the
+    digest still written; 2 configuration error. Quiet: one summary line.
+
+    Example: monitor daily --sources kz --db postgresql+psycopg://localhost/monitor --send
+    """
+    import fcntl
+    import logging
+
+    from monitor.archive.models import Digest as DigestRow
+    from monitor.crawl import run_crawl
+    from monitor.dates import ALMATY
+    from monitor.deliver import DeliveryError, SmtpConfig, send_digest
+    from monitor.digest import build_digest, render
+    from monitor.health import assess
+
+    the_day = _parse_day(day) if day else datetime.now(ALMATY).date()
+    smtp = SmtpConfig.from_env() if send else None
+    if send and smtp is None:
+        raise fail("--send needs MONITOR_SMTP_HOST (and MONITOR_SMTP_TO)")
+    _writable_dir(out_dir)
+    _writable_dir(log_dir)
+    try:
+        lock_file = open(lock, "a+")  # noqa: SIM115 - held for the whole run
+    except OSError as exc:
+        raise fail(f"cannot open lock file {lock}: {exc.strerror}") from None
+    try:
+        fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock_file.seek(0)
+        out.print(f"daily: another run holds {lock} ({lock_file.read().strip() or 'pid unknown'}); nothing to do")
+        return
+    # the kernel drops the lock when the process dies: a crashed run never leaves a stale lock behind
+    lock_file.seek(0)
+    lock_file.truncate()
+    lock_file.write(f"pid {os.getpid()} since {datetime.now(UTC).isoformat(timespec='seconds')}\n")
+    lock_file.flush()
+
+    log_path = log_dir / f"daily-{datetime.now(UTC):%Y%m%d-%H%M%S}.log"
+    archive = _open_archive(db)
+    configs = _register_sources(archive, sources)
+    before = archive.count_articles()
+    url = archive.engine.url.render_as_string(hide_password=False)
+    result = run_crawl(
+        url,
+        sources=sources,
+        progress=False,
+        farm_proxy=os.environ.get("MONITOR_FARM_PROXY", ""),
+        overrides={
+            "LOG_FILE": str(log_path),
+            "CLOSESPIDER_TIMEOUT": time_budget,
+            "MONITOR_MAX_PER_SOURCE": max_per_source,
+        },
+    )
+    logging.getLogger("monitor").info("crawl finished: %s", result.finish_reason)
+    added = archive.count_articles() - before
+
+    from sqlalchemy import select
+
+    with archive.session() as s:
+        last = s.scalars(select(DigestRow).order_by(DigestRow.window_end.desc())).first()
+    since = last.window_end if last is not None and last.day < the_day.isoformat() else None
+    digest_data = build_digest(archive, the_day, since=since, lang=lang)
+    paths = {}
+    for fmt in ("html", "md", "txt"):
+        path = out_dir / f"digest-{the_day.isoformat()}.{fmt}"
+        _atomic_write(path, render(digest_data, fmt))
+        paths[fmt] = path
+    with archive.session() as s, s.begin():
+        s.add(
+            DigestRow(
+                day=the_day.isoformat(),
+                window_start=digest_data.window_start,
+                window_end=digest_data.window_end,
+                path=str(paths["html"]),
+                items=digest_data.counts["stories"],
+            )
+        )
+    problems = [h for h in assess(archive, now=digest_data.window_end) if h.status in ("DOWN", "BLOCKED", "BROKEN")]
+    delivered = ""
+    if smtp is not None:
+        subject = f"Labour monitor digest {the_day.isoformat()}: {digest_data.counts['alarms']} alarms"
+        try:
+            send_digest(smtp, subject, (paths["txt"]).read_text("utf-8"), paths["html"].read_text("utf-8"))
+            delivered = f", sent to {len(smtp.recipients)}"
+        except DeliveryError as exc:
+            problems.append(None)  # type: ignore[arg-type]
+            delivered = f", NOT SENT ({exc})"
+    bad = ", ".join(f"{h.source} {h.status}" for h in problems if h is not None)
+    out.print(
+        f"daily {the_day.isoformat()}: {added} new articles from {len(configs)} sources, "
+        f"{digest_data.counts['alarms']} alarms, {digest_data.counts['stories']} stories; "
+        f"{('problems: ' + bad) if bad else 'all sources answered'}; digest {paths['html']}{delivered}; log {log_path}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if problems:
+        raise typer.Exit(1)
 
 
 # --------------------------------------------------------------------------------------------------- extract

@@ -56,6 +56,15 @@ class NotAnArticle(ValueError):
 
 
 _HASH_WORDS = re.compile(r"\w+")
+_CHALLENGE = re.compile(
+    r"captcha|cf-challenge|cf_chl_|checking your browser|just a moment\.\.\.|ddos-guard|проверка браузера|"
+    r"подтвердите, что вы не робот"
+)
+
+
+def is_challenge(body: bytes) -> bool:
+    """A bot-challenge page answering 200 (captcha, "checking your browser"): the source is blocking us."""
+    return len(body) < 200_000 and bool(_CHALLENGE.search(body[:50_000].decode("utf-8", "ignore").lower()))
 
 
 def content_hash(title: str, text: str) -> str:

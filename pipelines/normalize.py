@@ -5,7 +5,7 @@ from __future__ import annotations
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from monitor.process import FetchedPage, NotAnArticle, ProcessedArticle, extract_page
+from monitor.process import FetchedPage, NotAnArticle, ProcessedArticle, extract_page, is_challenge
 
 
 class NormalizePipeline:
@@ -24,6 +24,8 @@ class NormalizePipeline:
             processed = extract_page(item)
         except NotAnArticle as exc:
             stats.inc_value(f"monitor/{item.source}/not_articles")
+            if item.status == 200 and is_challenge(item.body):
+                stats.inc_value(f"monitor/{item.source}/status/challenge")
             raise DropItem(f"{item.url}: {exc}") from exc
         if processed.article.published_at is not None:
             stats.inc_value(f"monitor/{item.source}/with_date")

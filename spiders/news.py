@@ -53,6 +53,7 @@ class NewsSpider(scrapy.Spider):
         self.only = {k.strip() for k in only.split(",") if k.strip()}
         self.known: set[str] = set()
         self.scheduled: set[str] = set()
+        self.per_source: dict[str, int] = {}
         self.state: dict[str, _SourceState] = {}
 
     def configs(self) -> list[SourceConfig]:
@@ -149,6 +150,11 @@ class NewsSpider(scrapy.Spider):
             ms.new += 1
             if canon in self.scheduled:
                 continue
+            limit = self.settings.getint("MONITOR_MAX_PER_SOURCE", 0)
+            if limit and self.per_source.get(source, 0) >= limit:
+                self.crawler.stats.inc_value(f"monitor/{source}/over_limit")
+                continue
+            self.per_source[source] = self.per_source.get(source, 0) + 1
             self.scheduled.add(canon)
             yield Request(
                 url,

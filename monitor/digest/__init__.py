@@ -18,10 +18,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from monitor.archive.models import Article, Classification, CrawlRun, CrawlSourceStats, EventDateRow, Source
+from monitor.archive.models import Article, Classification, EventDateRow, Source
 from monitor.archive.store import Archive
 from monitor.dates import ALMATY
 from monitor.digest.i18n import STRINGS, event_kind_label, topic_label
+from monitor.health import assess
 from monitor.urls import is_http_url
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -155,9 +156,13 @@ def build_digest(
             else []
         )
         upcoming = _upcoming(s, day)
-        health = _health(s)
         total_window = len(arts)
 
+    health = [
+        HealthItem(h.source, h.status, h.detail)
+        for h in assess(archive, now=end)
+        if h.status in ("DOWN", "BLOCKED", "BROKEN", "STALE")
+    ]
     groups: dict[int, list[Article]] = defaultdict(list)
     for a in members or arts:
         groups[a.story_id if a.story_id is not None else -a.id].append(a)
@@ -255,28 +260,6 @@ def _upcoming(s: Any, day: date) -> list[UpcomingItem]:
                 cancelled=ev.cancelled,
             )
         )
-    return out
-
-
-def _health(s: Any) -> list[HealthItem]:
-    """Sources that need an editor's eye, from the latest crawl run (errors, nothing new, blocked)."""
-    run = s.scalars(select(CrawlRun).where(CrawlRun.finished_at.is_not(None)).order_by(CrawlRun.id.desc())).first()
-    if run is None:
-        return []
-    out = []
-    for st in s.scalars(
-        select(CrawlSourceStats).where(CrawlSourceStats.run_id == run.id).order_by(CrawlSourceStats.source_key)
-    ):
-        statuses = {int(k): int(v) for k, v in (st.statuses or {}).items()}
-        blocked = statuses.get(403, 0) + statuses.get(429, 0)
-        if st.requests and st.pages == 0 and blocked:
-            out.append(HealthItem(st.source_key, "BLOCKED", f"{blocked} × 403/429"))
-        elif st.requests and st.errors and st.pages == 0:
-            out.append(HealthItem(st.source_key, "DOWN", f"{st.errors} errors, no pages"))
-        elif st.errors or blocked:
-            out.append(
-                HealthItem(st.source_key, "ERRORS", f"{st.errors} errors, {blocked} × 403/429, {st.articles_new} new")
-            )
     return out
 
 
