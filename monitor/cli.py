@@ -463,6 +463,7 @@ def health(
     fail_on: Annotated[
         str, typer.Option(help="Exit 1 if any source has one of these statuses, e.g. broken,blocked")
     ] = "",
+    at: Annotated[str | None, typer.Option(help="Judge staleness as of this day, YYYY-MM-DD (default: now)")] = None,
 ) -> None:
     """Health of each source after the latest crawl: OK, EMPTY, STALE, BROKEN, BLOCKED, DOWN.
 
