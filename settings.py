@@ -54,7 +54,7 @@ ITEM_PIPELINES = {
 MONITOR_DB = os.environ.get("MONITOR_DB", "sqlite:///monitor.db")
 # The offline farm as the proxy for *.farm.test hosts ("http://127.0.0.1:PORT", printed by `monitor farm serve`).
 MONITOR_FARM_PROXY = os.environ.get("MONITOR_FARM_PROXY", "")
-MONITOR_STORE_BATCH = 50  # articles per archive transaction
+MONITOR_STORE_BATCH = int(os.environ.get("MONITOR_STORE_BATCH", "50"))  # articles per archive transaction
 MONITOR_MAX_PER_SOURCE = int(os.environ.get("MONITOR_MAX_PER_SOURCE", "0"))  # article fetches per source (0: no limit)
 
 # Scale-out (README "Scaling out"): with MONITOR_REDIS_URL set, every crawler process shares one request queue and

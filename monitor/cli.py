@@ -130,6 +130,8 @@ def crawl(
     archive.close()
     overrides: dict[str, Any] = {"LOG_FILE": str(log_file)} if log_file else {}
     result = run_crawl(url, sources=sources, farm_proxy=farm_proxy, only=only, overrides=overrides)
+    if result.finish_reason == "archive_error":
+        raise fail(f"crawl stopped: {result.stats.get('monitor/archive_error', 'the archive cannot be written')}")
     out.print(
         f"{result.pages} pages fetched, {result.articles_new} new articles, {result.errors} errors "
         f"({result.finish_reason})"

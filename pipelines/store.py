@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
 
+from monitor.archive.db import ArchiveError
 from monitor.process import ProcessedArticle
 from pipelines._shared import crawl_archive
 
+logger = logging.getLogger(__name__)
 _PER_SOURCE_FIELDS = ("requests", "pages", "not_articles", "errors", "with_date")
 
 
@@ -20,6 +25,7 @@ class StorePipeline:
         self.run_id = 0
         self.newest: dict[str, Any] = {}
         self.new_ids: list[int] = []
+        self.failed = ""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -29,6 +35,8 @@ class StorePipeline:
         self.run_id = crawl_archive(self.crawler).start_run()
 
     def process_item(self, item: ProcessedArticle) -> ProcessedArticle:
+        if self.failed:
+            raise DropItem("the archive cannot be written; the crawl is stopping")
         self.batch.append(item)
         published = item.article.published_at
         if published and (item.source not in self.newest or published > self.newest[item.source]):
@@ -38,10 +46,20 @@ class StorePipeline:
         return item
 
     def flush(self) -> None:
-        if not self.batch:
+        if not self.batch or self.failed:
             return
         archive = crawl_archive(self.crawler)
-        inserted = archive.store_batch(self.batch)
+        try:
+            inserted = archive.store_batch(self.batch)
+        except ArchiveError as exc:
+            # a read-only or full disk: stop cleanly (the batch's transaction rolled back, nothing half-written)
+            self.failed = str(exc)
+            stats = self.crawler.stats
+            assert stats is not None
+            stats.set_value("monitor/archive_error", self.failed)
+            logger.error("archive write failed, stopping the crawl: %s", exc)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
+            return
         self.new_ids.extend(inserted.values())
         stats = self.crawler.stats
         assert stats is not None
@@ -52,6 +70,8 @@ class StorePipeline:
 
     def close_spider(self) -> None:
         self.flush()
+        if self.failed:
+            return
         # grouping runs once all new articles are stored, so an original fetched after its reprint still leads
         crawl_archive(self.crawler).group_stories(self.new_ids)
         stats = self.crawler.stats

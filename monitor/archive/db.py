@@ -49,7 +49,7 @@ def make_engine(url: str) -> Engine:
     kwargs: dict[str, Any] = {"future": True}
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database
-        if db and db != ":memory:":
+        if db and db != ":memory:" and not db.startswith("file:"):  # file: URIs (mode=ro …) are SQLite's own
             parent = Path(db).expanduser().resolve().parent
             if not parent.is_dir():
                 raise ArchiveError(f"cannot create database {db}: folder {parent} does not exist")
