@@ -160,6 +160,7 @@ def digest(
     fmt: Annotated[str, typer.Option("--format", help="html, md or txt")] = "html",
     lang: Annotated[str, typer.Option(help="Language of the digest's own words: en or ru")] = "en",
     out_path: Annotated[Path | None, typer.Option("--out", help="Write here instead of standard output")] = None,
+    send: Annotated[bool, typer.Option(help="Also e-mail it (text + HTML) with the MONITOR_SMTP_* settings")] = False,
 ) -> None:
     """Write the daily digest: alarms, upcoming dates, stories, other items, source health.
 
@@ -172,16 +173,29 @@ def digest(
         raise fail(f"unknown format {fmt!r}: use html, md or txt")
     if lang not in ("en", "ru"):
         raise fail(f"unknown language {lang!r}: use en or ru")
+    from monitor.deliver import DeliveryError, SmtpConfig, send_digest
+
     the_day = _parse_day(day) if day else datetime.now(ALMATY).date()
+    smtp = SmtpConfig.from_env() if send else None
+    if send and smtp is None:
+        raise fail("--send needs MONITOR_SMTP_HOST (and MONITOR_SMTP_TO)")
     if out_path is not None:
         _writable_dir(out_path.resolve().parent)
     archive = _open_archive(db)
-    text = render(build_digest(archive, the_day, days=days, lang=lang), fmt)
+    data = build_digest(archive, the_day, days=days, lang=lang)
+    text = render(data, fmt)
     if out_path is None:
         sys.stdout.write(text)
     else:
-        _atomic_write(out_path, text)
+        _atomic_write(out_path, text)  # written before sending: a failed send loses nothing
         err.print(f"digest written to {out_path}")
+    if smtp is not None:
+        subject = f"Labour monitor digest {the_day.isoformat()}: {data.counts['alarms']} alarms"
+        try:
+            attempt = send_digest(smtp, subject, render(data, "txt"), render(data, "html"))
+        except DeliveryError as exc:
+            raise fail(str(exc), 1) from None
+        err.print(f"sent to {', '.join(smtp.recipients)} (attempt {attempt})")
 
 
 def _atomic_write(path: Path, text: str) -> None:

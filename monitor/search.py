@@ -179,6 +179,7 @@ def search(conn: Connection, query: str, filters: Filters | None = None) -> tupl
     q = parse_query(query)
     params: dict[str, Any] = {"limit": max(1, min(f.limit, 500)), "offset": max(0, f.offset)}
     where = []
+    cte = ""
     if conn.dialect.name == "postgresql":
         params["q"] = tsquery(q)
         base = "FROM search_docs d JOIN articles a ON a.id = d.article_id "
@@ -187,9 +188,13 @@ def search(conn: Connection, query: str, filters: Filters | None = None) -> tupl
         age = "EXTRACT(EPOCH FROM (now() - COALESCE(a.published_at, a.fetched_at))) / 86400.0"
     else:
         params["q"] = fts5_match(q)
-        base = "FROM search_docs d JOIN articles a ON a.id = d.rowid "
-        where.append("search_docs MATCH :q")
-        rank = "bm25(search_docs)"
+        # the full-text match first, materialised: SQLite must not probe FTS5 once per article row
+        cte = (
+            "WITH m AS MATERIALIZED (SELECT rowid AS id, bm25(search_docs) AS rank FROM search_docs "
+            "WHERE search_docs MATCH :q) "
+        )
+        base = "FROM m JOIN articles a ON a.id = m.id "
+        rank = "m.rank"
         age = "julianday('now') - julianday(COALESCE(a.published_at, a.fetched_at))"
     base += "JOIN sources s ON s.id = a.source_id LEFT JOIN classifications c ON c.article_id = a.id "
     if f.relevant_only:
@@ -213,11 +218,11 @@ def search(conn: Connection, query: str, filters: Filters | None = None) -> tupl
     if f.topic:
         where.append("c.topics LIKE :topic")
         params["topic"] = f'%"{f.topic}"%'
-    clause = base + "WHERE " + " AND ".join(where)
-    total = int(conn.execute(sql("SELECT count(*) " + clause), params).scalar() or 0)
+    clause = base + ("WHERE " + " AND ".join(where) if where else "")
+    total = int(conn.execute(sql(cte + "SELECT count(*) " + clause), params).scalar() or 0)
     rows = conn.execute(
         sql(
-            "SELECT a.id, a.title, a.url, s.name, a.language, a.published_at, c.relevant, c.severity, c.topics, "
+            cte + "SELECT a.id, a.title, a.url, s.name, a.language, a.published_at, c.relevant, c.severity, c.topics, "
             f"a.story_id, a.text, {rank} AS rank "
             + clause
             + f" ORDER BY {rank} + 0.05 * ({age}) LIMIT :limit OFFSET :offset"

@@ -200,3 +200,48 @@ def test_upgrade_from_the_first_schema_keeps_the_data(tmp_path: Path) -> None:
         assert [h.title for h in hits] == ["Забастовка на Казахмысе"]  # the new search index covers old rows
     archive.close()
     assert create_engine(url).connect().execute(text("PRAGMA integrity_check")).scalar() == "ok"
+
+
+def test_digest_send_cli_delivers_and_keeps_the_file(tmp_path: Path, unused_port: int) -> None:
+    from aiosmtpd.controller import Controller
+
+    from tests.conftest import run_monitor
+
+    inbox = _Inbox()
+    ctl = Controller(inbox, hostname="127.0.0.1", port=unused_port)
+    ctl.start()
+    env = {
+        "MONITOR_SMTP_HOST": "127.0.0.1",
+        "MONITOR_SMTP_PORT": str(unused_port),
+        "MONITOR_SMTP_TO": "desk@x.org",
+        "MONITOR_SMTP_SECURITY": "none",
+    }
+    try:
+        out = tmp_path / "d.html"
+        result = run_monitor(
+            "digest",
+            "--db",
+            f"sqlite:///{tmp_path / 'm.db'}",
+            "--date",
+            "2026-07-02",
+            "--out",
+            str(out),
+            "--send",
+            env=env,
+        )
+    finally:
+        ctl.stop()
+    assert result.returncode == 0, result.stderr
+    assert out.exists() and len(inbox.messages) == 1
+    result = run_monitor(
+        "digest",
+        "--db",
+        f"sqlite:///{tmp_path / 'm.db'}",
+        "--date",
+        "2026-07-02",
+        "--out",
+        str(out),
+        "--send",
+        env={**env, "MONITOR_SMTP_PORT": str(unused_port)},
+    )
+    assert result.returncode == 1 and "failed after 3 attempts" in result.stderr and out.exists()
