@@ -58,7 +58,8 @@ def fill(archive: Archive, n: int) -> None:
         conn.execute(
             text(
                 "INSERT INTO articles (id, source_id, url, canonical_url, title, lead, text, author, raw_html, "
-                "encoding, published_at, date_source, fetched_at, language, content_hash, discovered_by, status, story_locked) "
+                "encoding, published_at, date_source, fetched_at, language, content_hash, discovered_by, status, "
+                "story_locked) "
                 "VALUES (:id, 1, :url, :url, :title, '', :text, '', x'', '', :published, '', :published, 'ru', :hash, "
                 "'bench', 'ok', 0)"
             ),
@@ -67,8 +68,8 @@ def fill(archive: Archive, n: int) -> None:
         conn.execute(
             text(
                 "INSERT INTO classifications (article_id, relevant, score, severity, topics, alarms, entities, "
-                "reasons, language_shares, lexicon_version, classified_at) VALUES (:id, :rel, 0.7, NULL, '[]', '[]', '{}', "
-                "'[]', '{}', 'bench', :published)"
+                "reasons, language_shares, lexicon_version, classified_at) "
+                "VALUES (:id, :rel, 0.7, NULL, '[]', '[]', '{}', '[]', '{}', 'bench', :published)"
             ),
             [{"id": r["id"], "rel": rng.random() < 0.3, "published": r["published"]} for r in rows],
         )
