@@ -336,7 +336,10 @@ def search(
                 [row["id"], row["published_at"], h.source, h.language, h.severity, h.title, h.url, h.snippet]
             )
         return
-    table = Table(title=f"{total} matches for {query!r}" + (f" (page {page})" if total > limit else ""))
+    from monitor.search import CANDIDATES
+
+    shown = f"{total}+" if total >= CANDIDATES and archive.dialect == "sqlite" else str(total)
+    table = Table(title=f"{shown} matches for {query!r}" + (f" (page {page})" if total > limit else ""))
     for col in ("id", "published", "source", "lang", "title / snippet"):
         table.add_column(col, overflow="fold")
     for h in hits:

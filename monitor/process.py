@@ -32,6 +32,16 @@ class FetchedPage:
     requested_url: str = ""
     fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     selectors: dict[str, str] = field(default_factory=dict)
+    revisit: bool = False  # a stored article fetched again to catch edits and takedowns
+
+
+@dataclass(slots=True)
+class Takedown:
+    """A stored article that now answers 404/410: it is marked removed, its last copy kept."""
+
+    source: str
+    url: str
+    status: int
 
 
 @dataclass(slots=True)
@@ -49,6 +59,7 @@ class ProcessedArticle:
     redirected_from: str = ""
     reprint_of: str = ""  # canonical URL on another site that this page declares as its original
     classification: Classification | None = None
+    revisit: bool = False
 
 
 class NotAnArticle(ValueError):
@@ -110,6 +121,7 @@ def extract_page(page: FetchedPage, now: datetime | None = None) -> ProcessedArt
         discovered_by=page.discovered_by,
         redirected_from=page.requested_url if page.requested_url and page.requested_url != page.url else "",
         reprint_of=declared if cross_site else "",
+        revisit=page.revisit,
     )
 
 

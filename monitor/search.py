@@ -35,6 +35,7 @@ _ENDINGS = sorted(
 )
 MIN_STEM = 4
 MAX_QUERY_TERMS = 12
+CANDIDATES = 2000  # SQLite: filters and recency apply to the 2,000 best text matches ("2000+ matches")
 
 
 class QueryError(ValueError):
@@ -174,7 +175,11 @@ class Filters:
 
 
 def search(conn: Connection, query: str, filters: Filters | None = None) -> tuple[list[Hit], int]:
-    """Ranked hits (relevance, then recency) and the total number of matches. Raises :class:`QueryError`."""
+    """Ranked hits (relevance, then recency) and the number of matches. Raises :class:`QueryError`.
+
+    On SQLite the count stops at :data:`CANDIDATES` (the caller shows "2000+"): counting every match of a word
+    found in half the archive costs more than the search itself.
+    """
     f = filters or Filters()
     q = parse_query(query)
     params: dict[str, Any] = {"limit": max(1, min(f.limit, 500)), "offset": max(0, f.offset)}
@@ -189,10 +194,12 @@ def search(conn: Connection, query: str, filters: Filters | None = None) -> tupl
     else:
         params["q"] = fts5_match(q)
         # the full-text match first, materialised: SQLite must not probe FTS5 once per article row
+        # the best CANDIDATES by bm25 (FTS5's own fast ordering), then joins, filters and recency on those only
         cte = (
-            "WITH m AS MATERIALIZED (SELECT rowid AS id, bm25(search_docs) AS rank FROM search_docs "
-            "WHERE search_docs MATCH :q) "
+            "WITH m AS MATERIALIZED (SELECT rowid AS id, rank FROM search_docs "
+            "WHERE search_docs MATCH :q ORDER BY rank LIMIT :cap) "
         )
+        params["cap"] = max(CANDIDATES, f.offset + f.limit)
         base = "FROM m JOIN articles a ON a.id = m.id "
         rank = "m.rank"
         age = "julianday('now') - julianday(COALESCE(a.published_at, a.fetched_at))"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from monitor.process import ProcessedArticle, classify_article
+from monitor.process import ProcessedArticle, Takedown, classify_article
 
 
 class ClassifyPipeline:
-    def process_item(self, item: ProcessedArticle) -> ProcessedArticle:
-        return classify_article(item)
+    def process_item(self, item: ProcessedArticle | Takedown) -> ProcessedArticle | Takedown:
+        return item if isinstance(item, Takedown) else classify_article(item)

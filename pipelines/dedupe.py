@@ -6,7 +6,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from monitor.dedupe import ExactIndex
-from monitor.process import ProcessedArticle
+from monitor.process import ProcessedArticle, Takedown
 from pipelines._shared import crawl_archive
 
 
@@ -22,7 +22,9 @@ class DedupePipeline:
     def open_spider(self) -> None:
         self.index.load(crawl_archive(self.crawler))
 
-    def process_item(self, item: ProcessedArticle) -> ProcessedArticle:
+    def process_item(self, item: ProcessedArticle | Takedown) -> ProcessedArticle | Takedown:
+        if isinstance(item, Takedown) or item.revisit:
+            return item  # a stored article fetched again on purpose
         stats = self.crawler.stats
         assert stats is not None
         verdict = self.index.check(item)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from monitor.process import FetchedPage, NotAnArticle, ProcessedArticle, extract_page, is_challenge
+from monitor.process import FetchedPage, NotAnArticle, ProcessedArticle, Takedown, extract_page, is_challenge
 
 
 class NormalizePipeline:
@@ -16,9 +16,12 @@ class NormalizePipeline:
     def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
         return cls(crawler)
 
-    def process_item(self, item: FetchedPage) -> ProcessedArticle:
+    def process_item(self, item: FetchedPage) -> ProcessedArticle | Takedown:
         stats = self.crawler.stats
         assert stats is not None
+        if item.revisit and item.status in (404, 410):
+            stats.inc_value(f"monitor/{item.source}/takedowns")
+            return Takedown(item.source, item.requested_url or item.url, item.status)
         stats.inc_value(f"monitor/{item.source}/pages")
         try:
             processed = extract_page(item)

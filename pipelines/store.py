@@ -10,7 +10,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
 from monitor.archive.db import ArchiveError
-from monitor.process import ProcessedArticle
+from monitor.process import ProcessedArticle, Takedown
 from pipelines._shared import crawl_archive
 
 logger = logging.getLogger(__name__)
@@ -34,9 +34,19 @@ class StorePipeline:
     def open_spider(self) -> None:
         self.run_id = crawl_archive(self.crawler).start_run()
 
-    def process_item(self, item: ProcessedArticle) -> ProcessedArticle:
+    def process_item(self, item: ProcessedArticle | Takedown) -> ProcessedArticle | Takedown:
         if self.failed:
             raise DropItem("the archive cannot be written; the crawl is stopping")
+        stats = self.crawler.stats
+        assert stats is not None
+        if isinstance(item, Takedown):
+            if crawl_archive(self.crawler).mark_removed(item.url):
+                stats.inc_value(f"monitor/{item.source}/removed")
+            return item
+        if item.revisit:
+            if crawl_archive(self.crawler).record_revisit(item):
+                stats.inc_value(f"monitor/{item.source}/edited")
+            return item
         self.batch.append(item)
         published = item.article.published_at
         if published and (item.source not in self.newest or published > self.newest[item.source]):

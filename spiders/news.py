@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -62,11 +63,24 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         archive = Archive.open(self.settings.get("MONITOR_DB"))
+        configs = self.configs()
         try:
             self.known = archive.known_urls()
+            due = archive.due_revisits(datetime.now(UTC)) if self.settings.getbool("MONITOR_REVISIT", True) else []
         finally:
             archive.close()
-        for cfg in self.configs():
+        keys = {c.key for c in configs}
+        for url, source in due:
+            if source in keys:
+                self.crawler.stats.inc_value(f"monitor/{source}/revisits")
+                yield Request(
+                    url,
+                    self.parse_article,
+                    errback=self.on_error,
+                    dont_filter=True,
+                    meta={"source": source, "revisit": True, "handle_httpstatus_all": True},
+                )
+        for cfg in configs:
             st = _SourceState(
                 cfg,
                 re.compile(cfg.article_pattern),
@@ -226,6 +240,7 @@ class NewsSpider(scrapy.Spider):
             discovered_by=response.meta.get("discovered_by", ""),
             requested_url=redirects[0] if redirects else response.url,
             selectors={str(k): v for k, v in self.state[response.meta["source"]].config.selectors.items()},
+            revisit=bool(response.meta.get("revisit")),
         )
 
     def on_error(self, failure: Failure) -> Iterator[Request]:

@@ -9,7 +9,9 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +23,24 @@ from tests.test_e2e import expected_urls
 pytestmark = pytest.mark.slow
 
 
-def test_sigkill_mid_crawl_then_rerun(tmp_path: Path, farm: FarmServer) -> None:
+@pytest.fixture
+def slow_farm() -> Iterator[FarmServer]:
+    """A farm of its own that answers every request after 0.2 s, so the crawl is still running when killed."""
+    server = FarmServer(0)
+    handle = server.app.handle
+
+    def slow(path: str, host: str = "") -> Any:
+        time.sleep(0.2)
+        return handle(path, host)
+
+    server.app.handle = slow  # type: ignore[method-assign]
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_sigkill_mid_crawl_then_rerun(tmp_path: Path, slow_farm: FarmServer) -> None:
+    farm = slow_farm
     path = tmp_path / "m.db"
     db = f"sqlite:///{path}"
     Archive.open(db).close()

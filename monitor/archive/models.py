@@ -104,6 +104,8 @@ class Article(Base):
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"), nullable=True, index=True)
     story_locked: Mapped[bool] = mapped_column(Boolean, default=False)  # placed by an editor (merge / split)
     status: Mapped[str] = mapped_column(String(20), default="ok")  # ok | removed
+    removed_at: Mapped[datetime | None] = mapped_column(nullable=True)  # answered 404/410 on a revisit
+    revisited_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
     source: Mapped[Source] = relationship()
     classification: Mapped[Classification | None] = relationship(
@@ -111,6 +113,21 @@ class Article(Base):
     )
     matches: Mapped[list[MatchRow]] = relationship(cascade="all, delete-orphan", order_by="MatchRow.id")
     event_dates: Mapped[list[EventDateRow]] = relationship(cascade="all, delete-orphan", order_by="EventDateRow.id")
+    versions: Mapped[list[ArticleVersion]] = relationship(cascade="all, delete-orphan", order_by="ArticleVersion.id")
+
+
+class ArticleVersion(Base):
+    """An earlier text of an article that was edited after we stored it (found on a revisit)."""
+
+    __tablename__ = "article_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    fetched_at: Mapped[datetime] = mapped_column()
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    raw_html: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Classification(Base):

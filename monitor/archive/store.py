@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.archive import db
 from monitor.archive.models import (
     Article,
+    ArticleVersion,
     Classification,
     CrawlRun,
     CrawlSourceStats,
@@ -210,6 +211,66 @@ class Archive:
     def replace_classification(self, article_id: int, c: Decision) -> None:
         with self.session() as s, s.begin():
             self.write_classification(s, article_id, c)
+
+    # ------------------------------------------------------------------ revisits
+    def due_revisits(self, now: datetime, ages: Sequence[int] = (1, 7), limit: int = 2000) -> list[tuple[str, str]]:
+        """(url, source key) of relevant articles due for a revisit: about ``ages`` days after publication and not
+        revisited since that mark — to catch edits and takedowns."""
+        oldest = now - timedelta(days=max(ages) + 2)
+        out: list[tuple[str, str]] = []
+        with self.session() as s:
+            rows = s.execute(
+                select(Article.url, Source.key, Article.published_at, Article.revisited_at)
+                .join(Source)
+                .join(Classification, Classification.article_id == Article.id)
+                .where(Classification.relevant.is_(True), Article.status == "ok", Article.published_at >= oldest)
+                .order_by(Article.published_at)
+            ).all()
+        for url, key, published, revisited in rows:
+            if published is None:
+                continue
+            marks = [published + timedelta(days=a) for a in ages if published + timedelta(days=a) <= now]
+            if marks and (revisited is None or revisited < marks[-1]):
+                out.append((url, key))
+        return out[:limit]
+
+    def record_revisit(self, item: ProcessedArticle) -> bool:
+        """Store a revisited article: if its text changed, keep the old text as a version and update it (and its
+        classification and search entry). Returns whether it changed."""
+        with self.session() as s, s.begin():
+            art = s.scalars(select(Article).where(Article.url == item.url)).first()
+            if art is None:
+                return False
+            art.revisited_at = utcnow()
+            if art.content_hash == item.content_hash:
+                return False
+            s.add(
+                ArticleVersion(
+                    article_id=art.id,
+                    fetched_at=art.fetched_at,
+                    title=art.title,
+                    text=art.text,
+                    content_hash=art.content_hash,
+                    raw_html=art.raw_html,
+                )
+            )
+            a = item.article
+            art.title, art.text, art.lead, art.raw_html = a.title, a.text, a.lead, item.raw_html
+            art.content_hash, art.fetched_at = item.content_hash, item.fetched_at
+            art.updated_at = a.updated_at or item.fetched_at
+            if item.classification is not None:
+                self.write_classification(s, art.id, item.classification)
+            index_documents(s.connection(), [(art.id, art.title, art.text)])
+            return True
+
+    def mark_removed(self, url: str) -> bool:
+        """An article that answers 404/410: marked removed, its last copy kept."""
+        with self.session() as s, s.begin():
+            art = s.scalars(select(Article).where(Article.url == url)).first()
+            if art is None or art.status == "removed":
+                return False
+            art.status, art.removed_at, art.revisited_at = "removed", utcnow(), utcnow()
+            return True
 
     # ------------------------------------------------------------------ stories
     def group_stories(self, article_ids: Sequence[int], window_days: int = 30) -> None:

@@ -30,6 +30,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from monitor.dates import ALMATY
 from monitor.farm.data import DEFAULT_TODAY, SITES, Farm, FarmArticle
+from monitor.farm.faults import FaultSites, fault_site
 from monitor.text import fold_text
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -74,8 +75,9 @@ def ru_date(dt: datetime) -> str:
 class FarmApp:
     """Routes requests to pages; every page is rendered once and cached."""
 
-    def __init__(self, farm: Farm) -> None:
+    def __init__(self, farm: Farm, faults: FaultSites | None = None) -> None:
         self.farm = farm
+        self.faults = faults  # the fault farm's misbehaving sites (monitor/farm/faults.py), when switched on
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATES),
             autoescape=select_autoescape(["html", "xml"]),
@@ -287,6 +289,10 @@ class _Handler(BaseHTTPRequestHandler):
     app: FarmApp
 
     def do_GET(self) -> None:
+        faults = self.app.faults
+        if faults is not None and fault_site(self.path, self.headers.get("Host", "")):
+            faults.serve(self)  # writes (or withholds) the response itself: resets, drips, streams
+            return
         try:
             page = self.app.handle(self.path, self.headers.get("Host", ""))
         except Exception as exc:  # a farm bug must show as a 500, like a real site, not kill the thread
@@ -306,11 +312,12 @@ class _Handler(BaseHTTPRequestHandler):
 class FarmServer:
     """The farm on 127.0.0.1 (``port=0``: a free port), served from a background thread.
 
-    ``proxy`` is what the crawler uses as its HTTP proxy for ``*.farm.test`` URLs.
+    ``proxy`` is what the crawler uses as its HTTP proxy for ``*.farm.test`` URLs. ``faults=True`` adds the fault
+    farm's misbehaving sites (``f-*.farm.test``, :mod:`monitor.farm.faults`) next to the six news sites.
     """
 
-    def __init__(self, port: int = 0, today: date = DEFAULT_TODAY, scale: int = 1) -> None:
-        self.app = FarmApp(Farm(today=today, scale=scale))
+    def __init__(self, port: int = 0, today: date = DEFAULT_TODAY, scale: int = 1, faults: bool = False) -> None:
+        self.app = FarmApp(Farm(today=today, scale=scale), FaultSites(today) if faults else None)
         handler = type("FarmHandler", (_Handler,), {"app": self.app})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.httpd.daemon_threads = True
