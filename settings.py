@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 
+from monitor.sources import politeness_slots
+
 BOT_NAME = "kz-labour-monitor"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
@@ -38,9 +40,14 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "spiders.middlewares.RetryAfterMiddleware": 550,  # Scrapy's retries + Retry-After on 429/503
     "spiders.middlewares.FarmProxyMiddleware": 740,  # before HttpProxyMiddleware (750)
     "spiders.middlewares.SourceStatsMiddleware": 950,  # after redirects/retries: counts what each source answered
 }
+
+# Per-site politeness from the sources files (politeness: download_delay / concurrency), keyed by host.
+DOWNLOAD_SLOTS = politeness_slots()
 
 # Pipelines, in bands: normalize (100) → dedupe (200) → classify (300) → store (900). Each is a thin adapter over
 # monitor/ (see pipelines/__init__.py).
@@ -58,6 +65,7 @@ MONITOR_FARM_PROXY = os.environ.get("MONITOR_FARM_PROXY", "")
 MONITOR_STORE_BATCH = int(os.environ.get("MONITOR_STORE_BATCH", "50"))  # articles per archive transaction
 # Revisit relevant articles 1 and 7 days after publication, to catch edits (kept as versions) and takedowns.
 MONITOR_REVISIT = os.environ.get("MONITOR_REVISIT", "1") == "1"
+MONITOR_SINCE = os.environ.get("MONITOR_SINCE", "")  # ISO time: skip feed/sitemap items dated before it
 MONITOR_MAX_PER_SOURCE = int(os.environ.get("MONITOR_MAX_PER_SOURCE", "0"))  # article fetches per source (0: no limit)
 
 # Scale-out (README "Scaling out"): with MONITOR_REDIS_URL set, every crawler process shares one request queue and

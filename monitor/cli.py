@@ -73,6 +73,7 @@ def farm_serve(
     today: Annotated[str | None, typer.Option(help="The farm's day, YYYY-MM-DD (default 2026-07-02)")] = None,
     scale: Annotated[int, typer.Option(help="Multiply every article (benchmarks)")] = 1,
     seconds: Annotated[float, typer.Option(help="Stop after this many seconds (0: until Ctrl-C)")] = 0,
+    faults: Annotated[bool, typer.Option(help="Also serve the fault farm's misbehaving sites (f-*.farm.test)")] = False,
 ) -> None:
     """Serve the offline farm on 127.0.0.1.
 
@@ -82,7 +83,7 @@ def farm_serve(
 
     day = _parse_day(today) if today else DEFAULT_TODAY
     try:
-        server = FarmServer(port, day, scale).start()
+        server = FarmServer(port, day, scale, faults=faults).start()
     except OSError as exc:
         raise fail(f"cannot bind the farm to 127.0.0.1:{port}: {exc.strerror}") from None
     out.print(f"farm day {day.isoformat()}, {len(server.farm.articles)} articles")
@@ -117,6 +118,8 @@ def crawl(
         typer.Option(envvar="MONITOR_FARM_PROXY", help="The running farm, for --sources farm (farm serve prints it)"),
     ] = "",
     log_file: Annotated[Path | None, typer.Option(help="Write Scrapy's log here instead of stderr")] = None,
+    since: Annotated[str | None, typer.Option(help="Skip feed and sitemap items dated before YYYY-MM-DD")] = None,
+    backfill: Annotated[int | None, typer.Option(help="Skip items older than this many days")] = None,
 ) -> None:
     """Crawl the configured sources into the archive.
 
@@ -129,6 +132,12 @@ def crawl(
     url = str(archive.engine.url.render_as_string(hide_password=False))
     archive.close()
     overrides: dict[str, Any] = {"LOG_FILE": str(log_file)} if log_file else {}
+    from monitor.dates import ALMATY
+
+    if since:
+        overrides["MONITOR_SINCE"] = datetime.combine(_parse_day(since), datetime.min.time(), ALMATY).isoformat()
+    elif backfill is not None:
+        overrides["MONITOR_SINCE"] = (datetime.now(UTC) - timedelta(days=backfill)).isoformat()
     result = run_crawl(url, sources=sources, farm_proxy=farm_proxy, only=only, overrides=overrides)
     if result.finish_reason == "archive_error":
         raise fail(f"crawl stopped: {result.stats.get('monitor/archive_error', 'the archive cannot be written')}")

@@ -62,8 +62,9 @@ def assess_row(
     """The status of one source for one run, and a one-line reason."""
     statuses = {str(k): int(v) for k, v in (row.statuses or {}).items()}
     answered = sum(v for k, v in statuses.items() if k.isdigit())
-    ok_answers = sum(v for k, v in statuses.items() if k.isdigit() and int(k) < 400)
-    blocked = statuses.get("403", 0) + statuses.get("429", 0) + statuses.get("challenge", 0)
+    challenges = statuses.get("challenge", 0)  # counted among the 200s too: a challenge page answers 200
+    ok_answers = sum(v for k, v in statuses.items() if k.isdigit() and int(k) < 400) - challenges
+    blocked = statuses.get("403", 0) + statuses.get("429", 0) + challenges
     if (
         row.requests
         and ok_answers == 0
@@ -89,6 +90,8 @@ def assess_row(
         allowed = max(MIN_STALE, 4 * cadence) if cadence else MIN_STALE * 3
         if now - newest > allowed:
             return "STALE", f"newest article {(now - newest).days} days old (usual gap {cadence or 'unknown'})"
+    if row.errors >= max(2, row.pages) and row.articles_new == 0:
+        return "BROKEN", f"{row.errors} downloads failed (too large, cut off, refused) and nothing was stored"
     if row.articles_new == 0:
         return "EMPTY", "answered normally, nothing new"
     return "OK", f"{row.articles_new} new articles"

@@ -1,12 +1,15 @@
-"""Downloader middlewares: per-source counts for source health, and the route to the offline farm."""
+"""Downloader middlewares: per-source counts for source health, Retry-After, and the route to the offline farm."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Spider
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Request, Response
 
 
@@ -48,3 +51,33 @@ class FarmProxyMiddleware:
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         if self.proxy and (urlsplit(request.url).hostname or "").endswith(".farm.test"):
             request.meta["proxy"] = self.proxy
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    """Scrapy's retries, honouring ``Retry-After`` on 429 and 503: the site's download slot waits as long as the
+    site asks (up to ``MONITOR_MAX_RETRY_AFTER`` seconds) before the retry goes out."""
+
+    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Any:
+        if response.status in (429, 503) and not request.meta.get("dont_retry"):
+            wait = _retry_after(response.headers.get(b"Retry-After"))
+            if wait is not None and self.crawler.engine is not None:
+                cap = self.crawler.settings.getfloat("MONITOR_MAX_RETRY_AFTER", 300)
+                downloader = self.crawler.engine.downloader
+                slot = downloader.slots.get(downloader.get_slot_key(request))
+                if slot is not None:
+                    slot.delay = max(slot.delay, min(wait, cap))
+        return super().process_response(request, response)
+
+
+def _retry_after(value: bytes | None) -> float | None:
+    """Seconds from a Retry-After header: a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -2,7 +2,8 @@
 
 Each source (``monitor/sources/*.yaml``) lists its discovery entry points. They are tried in order — feed, sitemap,
 listing pages, site search — and the next method is started when the current one found nothing, or when every
-link it found was new (the feed may not reach back far enough). Known URLs are skipped before fetching.
+link it found was new (the feed may not reach back far enough), or when the previous crawl was interrupted. Known
+URLs are skipped before fetching; feeds and sitemaps are fetched conditionally (ETag / Last-Modified).
 Parsing lives in :mod:`monitor.discovery`; this module only schedules requests.
 """
 
@@ -25,6 +26,9 @@ from monitor.lexicon import default_lexicons
 from monitor.process import FetchedPage
 from monitor.sources import SourceConfig, load_sources
 from monitor.urls import canonical_url
+
+# Error answers an article callback sees (to count them and to notice takedowns); redirects are still followed.
+ARTICLE_STATUSES = [400, 401, 403, 404, 410, 429, 451, 500, 502, 503, 504]
 
 
 @dataclass
@@ -55,6 +59,9 @@ class NewsSpider(scrapy.Spider):
         self.known: set[str] = set()
         self.scheduled: set[str] = set()
         self.per_source: dict[str, int] = {}
+        self.validators: dict[str, tuple[str | None, str | None]] = {}
+        self.exhaustive = False  # after an interrupted run: every discovery method of every source
+        self.new_validators: dict[str, tuple[str | None, str | None]] = {}
         self.state: dict[str, _SourceState] = {}
 
     def configs(self) -> list[SourceConfig]:
@@ -66,6 +73,8 @@ class NewsSpider(scrapy.Spider):
         configs = self.configs()
         try:
             self.known = archive.known_urls()
+            self.validators = archive.validators()
+            self.exhaustive = archive.previous_run_interrupted()
             due = archive.due_revisits(datetime.now(UTC)) if self.settings.getbool("MONITOR_REVISIT", True) else []
         finally:
             archive.close()
@@ -78,7 +87,7 @@ class NewsSpider(scrapy.Spider):
                     self.parse_article,
                     errback=self.on_error,
                     dont_filter=True,
-                    meta={"source": source, "revisit": True, "handle_httpstatus_all": True},
+                    meta={"source": source, "revisit": True, "handle_httpstatus_list": ARTICLE_STATUSES},
                 )
         for cfg in configs:
             st = _SourceState(
@@ -104,13 +113,27 @@ class NewsSpider(scrapy.Spider):
             st.current += 1
 
     def _entry_requests(self, cfg: SourceConfig, method: str) -> Iterator[Request]:
-        meta = {"source": cfg.key, "method": method}
+        meta = {"source": cfg.key, "method": method, "handle_httpstatus_list": [304]}
         if method == "feed":
             for url in cfg.feeds:
-                yield Request(url, self.parse_feed, errback=self.on_error, meta=meta, dont_filter=True)
+                yield Request(
+                    url,
+                    self.parse_feed,
+                    errback=self.on_error,
+                    meta=meta,
+                    dont_filter=True,
+                    headers=self._conditional(url),
+                )
         elif method == "sitemap":
             for url in cfg.sitemaps:
-                yield Request(url, self.parse_sitemap, errback=self.on_error, meta=meta, dont_filter=True)
+                yield Request(
+                    url,
+                    self.parse_sitemap,
+                    errback=self.on_error,
+                    meta=meta,
+                    dont_filter=True,
+                    headers=self._conditional(url),
+                )
         elif method == "listing":
             for listing in cfg.listings:
                 yield Request(
@@ -125,6 +148,45 @@ class NewsSpider(scrapy.Spider):
                 url = cfg.search.url.replace("{q}", quote(term))
                 yield Request(url, self.parse_search, errback=self.on_error, meta={**meta, "page": 1})
 
+    def _since(self) -> datetime | None:
+        value = self.settings.get("MONITOR_SINCE", "")
+        return datetime.fromisoformat(value) if value else None
+
+    def _conditional(self, url: str) -> dict[str, str]:
+        """If-None-Match / If-Modified-Since for a feed or sitemap fetched before: 304 means nothing new."""
+        etag, modified = self.validators.get(url, (None, None))
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if modified:
+            headers["If-Modified-Since"] = modified
+        return headers
+
+    def _unchanged(self, response: Response) -> bool:
+        """Remember the response's validators; True when it is a 304 (the feed has not changed)."""
+        if response.status == 304:
+            self.crawler.stats.inc_value(f"monitor/{response.meta['source']}/not_modified")
+            st = self.state.get(response.meta["source"])
+            if st is not None:  # nothing new, and known to be so: not a reason to try the next method
+                ms = st.states[response.meta["method"]]
+                ms.found += 1
+            return True
+        etag = response.headers.get(b"ETag")
+        modified = response.headers.get(b"Last-Modified")
+        if etag or modified:
+            self.new_validators[response.url] = (
+                etag.decode("latin-1") if etag else None,
+                modified.decode("latin-1") if modified else None,
+            )
+        return False
+
+    def closed(self, reason: str) -> None:
+        archive = Archive.open(self.settings.get("MONITOR_DB"), migrate=False)
+        try:
+            archive.save_validators(self.new_validators)
+        finally:
+            archive.close()
+
     def _method_done(self, source: str, method: str) -> Iterator[Request]:
         """Called once per finished entry request; moves to the next method when this one is exhausted."""
         st = self.state.get(source)
@@ -138,7 +200,7 @@ class NewsSpider(scrapy.Spider):
             return
         ms.done = True
         self.logger.info("source %s: %s found %d links (%d new)", source, method, ms.found, ms.new)
-        if ms.found == 0 or ms.new == ms.found:
+        if ms.found == 0 or ms.new == ms.found or self.exhaustive:
             st.current = st.methods.index(method) + 1
             yield from self._start_method(st)
 
@@ -149,13 +211,20 @@ class NewsSpider(scrapy.Spider):
             st.states[response.meta["method"]].pending += n
 
     # ------------------------------------------------------------------ article links
-    def _article_requests(self, response: Response, urls: list[str]) -> Iterator[Request]:
+    def _article_requests(
+        self, response: Response, urls: list[str], dates: dict[str, datetime | None] | None = None
+    ) -> Iterator[Request]:
         source = response.meta["source"]
         st = self.state[source]
         ms = st.states[response.meta["method"]]
+        since = self._since()
         for url in urls:
             if not st.pattern.search(url) or (st.exclude and st.exclude.search(url)):
                 continue
+            published = (dates or {}).get(url)
+            if since is not None and published is not None and published < since:
+                self.crawler.stats.inc_value(f"monitor/{source}/older_than_since")
+                continue  # the feed or sitemap dates it before the window (--since / --backfill)
             ms.found += 1
             canon = canonical_url(url)
             if url in self.known or canon in self.known:
@@ -174,18 +243,28 @@ class NewsSpider(scrapy.Spider):
                 url,
                 self.parse_article,
                 errback=self.on_error,
-                meta={"source": source, "discovered_by": response.meta["method"], "handle_httpstatus_all": True},
+                meta={
+                    "source": source,
+                    "discovered_by": response.meta["method"],
+                    "handle_httpstatus_list": ARTICLE_STATUSES,
+                },
             )
 
     # ------------------------------------------------------------------ callbacks
     def parse_feed(self, response: Response) -> Iterator[Request]:
+        if self._unchanged(response):
+            yield from self._method_done(response.meta["source"], "feed")
+            return
         links = parse_feed(response.body, response.url)
         if not links:
             self.crawler.stats.inc_value(f"monitor/{response.meta['source']}/empty_feed")
-        yield from self._article_requests(response, [link.url for link in links])
+        yield from self._article_requests(response, [link.url for link in links], {x.url: x.published for x in links})
         yield from self._method_done(response.meta["source"], "feed")
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        if self._unchanged(response):
+            yield from self._method_done(response.meta["source"], "sitemap")
+            return
         kind, links = parse_sitemap(response.body, response.url)
         if kind == "index":
             children = [link for link in links if "news" in link.url] or links
@@ -193,7 +272,8 @@ class NewsSpider(scrapy.Spider):
             for link in children:
                 yield Request(link.url, self.parse_sitemap, errback=self.on_error, meta=response.meta, dont_filter=True)
         else:
-            yield from self._article_requests(response, [link.url for link in links])
+            dates = {x.url: x.published for x in links}
+            yield from self._article_requests(response, [link.url for link in links], dates)
         yield from self._method_done(response.meta["source"], "sitemap")
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
@@ -231,6 +311,11 @@ class NewsSpider(scrapy.Spider):
 
     def parse_article(self, response: Response) -> Iterator[FetchedPage]:
         redirects = response.meta.get("redirect_urls") or []
+        st = self.state.get(response.meta["source"])
+        if redirects and st is not None and not st.pattern.search(response.url):
+            # redirected off the site, or to a page that is not an article: not this source's article
+            self.crawler.stats.inc_value(f"monitor/{response.meta['source']}/redirected_away")
+            return
         yield FetchedPage(
             source=response.meta["source"],
             url=response.url,

@@ -29,9 +29,9 @@ def slow_farm() -> Iterator[FarmServer]:
     server = FarmServer(0)
     handle = server.app.handle
 
-    def slow(path: str, host: str = "") -> Any:
+    def slow(*args: str) -> Any:
         time.sleep(0.2)
-        return handle(path, host)
+        return handle(*args)
 
     server.app.handle = slow  # type: ignore[method-assign]
     server.start()

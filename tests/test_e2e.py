@@ -162,3 +162,7 @@ def test_second_crawl_adds_nothing(crawled: tuple[Archive, str], farm: FarmServe
     assert result.returncode in (0, 1), result.stderr[-2000:]
     assert "0 new articles" in result.stdout
     assert archive.count_articles() == before
+    # feeds and sitemaps answered 304 to the validators kept from the first crawl
+    assert len(archive.validators()) >= 4
+    pages = int(result.stdout.split(" pages fetched")[0].split()[-1])
+    assert pages < 40, result.stdout  # robots.txt, 304s, listing and search pages: no article is fetched again

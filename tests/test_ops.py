@@ -51,6 +51,8 @@ GOOD_HISTORY = [row() for _ in range(5)]
         (row(articles_new=0), "EMPTY"),
         (row(statuses={"403": 18, "200": 2}, pages=1, articles_new=0), "BLOCKED"),
         (row(statuses={"200": 10, "challenge": 10}, articles_new=0), "BLOCKED"),
+        (row(statuses={"200": 5, "challenge": 4}, pages=4, not_articles=4, articles_new=0), "BLOCKED"),
+        (row(statuses={"200": 3}, pages=0, errors=4, articles_new=0), "BROKEN"),
         (row(statuses={}, pages=0, errors=20, articles_new=0), "DOWN"),
         (row(statuses={"503": 20}, pages=0, errors=20, articles_new=0), "DOWN"),
         (row(pages=15, not_articles=13, articles_new=2, with_date=2), "BROKEN"),

@@ -213,3 +213,14 @@ class Digest(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     path: Mapped[str] = mapped_column(String(1000), default="")
     items: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HttpValidator(Base):
+    """ETag / Last-Modified of a feed or sitemap, sent back as If-None-Match / If-Modified-Since next time."""
+
+    __tablename__ = "http_validators"
+
+    url: Mapped[str] = mapped_column(String(2000), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    last_modified: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -20,6 +20,7 @@ from monitor.archive.models import (
     CrawlRun,
     CrawlSourceStats,
     EventDateRow,
+    HttpValidator,
     MatchRow,
     Source,
     Story,
@@ -212,6 +213,22 @@ class Archive:
         with self.session() as s, s.begin():
             self.write_classification(s, article_id, c)
 
+    # ------------------------------------------------------------------ conditional GET
+    def validators(self) -> dict[str, tuple[str | None, str | None]]:
+        with self.session() as s:
+            return {v.url: (v.etag, v.last_modified) for v in s.scalars(select(HttpValidator))}
+
+    def save_validators(self, found: dict[str, tuple[str | None, str | None]]) -> None:
+        if not found:
+            return
+        with self.session() as s, s.begin():
+            for url, (etag, modified) in found.items():
+                row = s.get(HttpValidator, url)
+                if row is None:
+                    s.add(HttpValidator(url=url, etag=etag, last_modified=modified, updated_at=utcnow()))
+                else:
+                    row.etag, row.last_modified, row.updated_at = etag, modified, utcnow()
+
     # ------------------------------------------------------------------ revisits
     def due_revisits(self, now: datetime, ages: Sequence[int] = (1, 7), limit: int = 2000) -> list[tuple[str, str]]:
         """(url, source key) of relevant articles due for a revisit: about ``ages`` days after publication and not
@@ -353,6 +370,15 @@ class Archive:
             return story.id
 
     # ------------------------------------------------------------------ crawl runs
+    def previous_run_interrupted(self) -> bool:
+        """Whether the crawl before the current one (the latest run row) never finished: killed or crashed.
+
+        Discovery then tries every method of every source, so what that run had not reached yet is found now.
+        """
+        with self.session() as s:
+            runs = list(s.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(2)))
+        return len(runs) == 2 and runs[1].finished_at is None
+
     def start_run(self) -> int:
         with self.session() as s, s.begin():
             run = CrawlRun(started_at=utcnow(), status="running", stats={})

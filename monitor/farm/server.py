@@ -14,6 +14,7 @@ header declares the wrong charset.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import threading
 from collections.abc import Iterator
@@ -102,7 +103,17 @@ class FarmApp:
         site = path.strip("/").split("/", 1)[0]
         return self.base_urls.get(site, "") + path
 
-    def handle(self, raw_path: str, host: str = "") -> Page:
+    def handle(self, raw_path: str, host: str = "", if_none_match: str = "") -> Page:
+        """The page for a request; feeds and sitemaps carry an ETag and answer 304 when it still matches."""
+        page = self._handle(raw_path, host)
+        if page.status == 200 and "xml" in page.content_type:
+            etag = '"' + hashlib.sha1(page.body).hexdigest()[:16] + '"'
+            if if_none_match and etag in (t.strip() for t in if_none_match.split(",")):
+                return Page(304, b"", page.content_type, (("ETag", etag),))
+            return Page(page.status, page.body, page.content_type, (*page.headers, ("ETag", etag)))
+        return page
+
+    def _handle(self, raw_path: str, host: str = "") -> Page:
         self.requests += 1
         parts = urlsplit(raw_path)
         path = parts.path
@@ -294,7 +305,7 @@ class _Handler(BaseHTTPRequestHandler):
             faults.serve(self)  # writes (or withholds) the response itself: resets, drips, streams
             return
         try:
-            page = self.app.handle(self.path, self.headers.get("Host", ""))
+            page = self.app.handle(self.path, self.headers.get("Host", ""), self.headers.get("If-None-Match", ""))
         except Exception as exc:  # a farm bug must show as a 500, like a real site, not kill the thread
             page = Page(500, html.escape(repr(exc)).encode())
         self.send_response(page.status)
