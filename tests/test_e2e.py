@@ -166,3 +166,13 @@ def test_second_crawl_adds_nothing(crawled: tuple[Archive, str], farm: FarmServe
     assert len(archive.validators()) >= 4
     pages = int(result.stdout.split(" pages fetched")[0].split()[-1])
     assert pages < 40, result.stdout  # robots.txt, 304s, listing and search pages: no article is fetched again
+
+
+def test_publication_times_exact_to_the_minute(crawled: tuple[Archive, str], farm: FarmServer) -> None:
+    """Every farm page's publication time (JSON-LD, meta, <time>, visible Russian and Kazakh dates, cp1251)."""
+    archive, _ = crawled
+    truth = {farm.url_of(a): a.published_local for a in farm.farm.articles}
+    with archive.session() as s:
+        rows = s.execute(select(Article.url, Article.published_at)).all()
+    exact = sum(1 for url, got in rows if got is not None and got == truth[url])
+    assert len(rows) >= 140 and exact / len(rows) >= 0.95, f"{exact}/{len(rows)} exact to the minute"
