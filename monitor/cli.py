@@ -11,6 +11,8 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -703,10 +705,35 @@ def classify(
     Example: echo '{"id":1,"title":"Забастовка на Казахмысе","text":"..."}' | monitor classify
     """
     from monitor.classify import classify as do_classify
+
+    bad = 0
+    for rec in _text_records(file):
+        if isinstance(rec, dict):
+            bad += 1
+            row = rec
+        else:
+            row = {"id": rec.ident, **do_classify(rec.title, rec.text, rec.published or datetime.now(UTC)).to_json()}
+        sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    if bad:
+        raise typer.Exit(1)
+
+
+@dataclass
+class _Record:
+    line: int
+    ident: Any
+    title: str
+    text: str
+    published: datetime | None
+    obj: dict[str, Any]
+
+
+def _text_records(file: str) -> Iterator[_Record | dict[str, Any]]:
+    """The JSON-lines input of ``classify`` and ``cluster``: a record per good line; for a bad one, the error row
+    ``{"id", "line", "error"}`` that takes its place in the output (and a message on stderr)."""
     from monitor.dates import parse_iso
 
     stream = sys.stdin if file == "-" else open(file, encoding="utf-8", errors="replace")  # noqa: SIM115
-    bad = 0
     with stream:
         for n, line in enumerate(stream, start=1):
             if not line.strip():
@@ -717,18 +744,16 @@ def classify(
                 if not isinstance(obj, dict):
                     raise ValueError("a line must be a JSON object")
                 ident = obj.get("id")
-                title, text = obj.get("title", ""), obj.get("text", "")
+                if isinstance(ident, dict | list):
+                    raise ValueError("the id must be a string or a number")
+                title, text = obj.get("title") or "", obj.get("text") or ""
                 if not isinstance(title, str) or not isinstance(text, str):
                     raise ValueError("title and text must be strings")
-                published = parse_iso(obj["published_at"]) if obj.get("published_at") else None
-                result = {"id": ident, **do_classify(title, text, published or datetime.now(UTC)).to_json()}
+                published = parse_iso(str(obj["published_at"])) if obj.get("published_at") else None
+                yield _Record(n, ident, title, text, published, obj)
             except (ValueError, TypeError) as exc:
-                bad += 1
                 err.print(f"line {n}: {exc}", highlight=False)
-                result = {"id": ident, "line": n, "error": str(exc)}
-            sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
-    if bad:
-        raise typer.Exit(1)
+                yield {"id": ident, "line": n, "error": str(exc)}
 
 
 @app.command()
@@ -844,42 +869,28 @@ def cluster(
 
     Example: monitor cluster articles.jsonl > stories.jsonl
     """
-    from monitor.dates import parse_iso
     from monitor.language import detect_language
     from monitor.stories import Doc
     from monitor.stories import cluster as do_cluster
 
-    stream = sys.stdin if file == "-" else open(file, encoding="utf-8", errors="replace")  # noqa: SIM115
     docs: list[Doc] = []
     results: list[dict[str, Any] | None] = []
     original_ids: dict[str, Any] = {}
-    bad = 0
-    with stream:
-        for n, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
-            ident: Any = None
-            try:
-                obj = json.loads(line)
-                if not isinstance(obj, dict):
-                    raise ValueError("a line must be a JSON object")
-                ident = obj.get("id")
-                if ident is None or isinstance(ident, dict | list):
-                    raise ValueError("missing or non-scalar id")
-                if str(ident) in original_ids:
-                    raise ValueError(f"duplicate id {ident!r}")
-                title, text = obj.get("title") or "", obj.get("text") or ""
-                if not isinstance(title, str) or not isinstance(text, str):
-                    raise ValueError("title and text must be strings")
-                published = parse_iso(str(obj["published_at"])) if obj.get("published_at") else None
-                lang = obj.get("language") or detect_language(text[:2000], title).language
-                docs.append(Doc(str(ident), title, text, str(lang), published, str(obj.get("url") or "")))
-                original_ids[str(ident)] = ident
-                results.append(None)
-            except (ValueError, TypeError) as exc:
-                bad += 1
-                err.print(f"line {n}: {exc}", highlight=False)
-                results.append({"id": ident, "line": n, "error": str(exc)})
+    for rec in _text_records(file):
+        if not isinstance(rec, dict):
+            problem = "missing id" if rec.ident is None else ""
+            if not problem and str(rec.ident) in original_ids:
+                problem = f"duplicate id {rec.ident!r}"
+            if problem:
+                err.print(f"line {rec.line}: {problem}", highlight=False)
+                rec = {"id": rec.ident, "line": rec.line, "error": problem}
+        if isinstance(rec, dict):
+            results.append(rec)
+            continue
+        lang = rec.obj.get("language") or detect_language(rec.text[:2000], rec.title).language
+        docs.append(Doc(str(rec.ident), rec.title, rec.text, str(lang), rec.published, str(rec.obj.get("url") or "")))
+        original_ids[str(rec.ident)] = rec.ident
+        results.append(None)
     assigned = iter(do_cluster(docs))
     for row in results:
         if row is None:
@@ -892,7 +903,7 @@ def cluster(
                 "relation": a.relation,
             }
         sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
-    if bad:
+    if any(r is not None for r in results):
         raise typer.Exit(1)
 
 
