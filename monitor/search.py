@@ -35,7 +35,7 @@ _ENDINGS = sorted(
 )
 MIN_STEM = 4
 MAX_QUERY_TERMS = 12
-CANDIDATES = 2000  # SQLite: filters and recency apply to the 2,000 best text matches ("2000+ matches")
+CANDIDATES = 2000  # SQLite: ranking and filters apply to the 2,000 newest text matches ("2000+ matches")
 
 
 class QueryError(ValueError):
@@ -194,10 +194,11 @@ def search(conn: Connection, query: str, filters: Filters | None = None) -> tupl
     else:
         params["q"] = fts5_match(q)
         # the full-text match first, materialised: SQLite must not probe FTS5 once per article row
-        # the best CANDIDATES by bm25 (FTS5's own fast ordering), then joins, filters and recency on those only
+        # the newest CANDIDATES matches (rowid order: no score computed for the others), then bm25, joins,
+        # filters and recency on those only — a word found in half the archive costs no more than a rare one
         cte = (
             "WITH m AS MATERIALIZED (SELECT rowid AS id, rank FROM search_docs "
-            "WHERE search_docs MATCH :q ORDER BY rank LIMIT :cap) "
+            "WHERE search_docs MATCH :q ORDER BY rowid DESC LIMIT :cap) "
         )
         params["cap"] = max(CANDIDATES, f.offset + f.limit)
         base = "FROM m JOIN articles a ON a.id = m.id "

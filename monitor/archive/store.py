@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, defer, sessionmaker
 
 from monitor.archive import db
 from monitor.archive.models import (
@@ -303,14 +303,17 @@ class Archive:
         from monitor.stories import Doc, StoryIndex
 
         with self.session() as s, s.begin():
-            new = list(s.scalars(select(Article).where(Article.id.in_(article_ids))))
+            light = defer(Article.raw_html)  # the pages themselves are not needed to group stories
+            new = list(s.scalars(select(Article).options(light).where(Article.id.in_(article_ids))))
             newest = max(a.published_at or a.fetched_at for a in new)
             start = newest - timedelta(days=window_days)
             when = Article.published_at
             window = {
                 a.id: a
                 for a in s.scalars(
-                    select(Article).where((when >= start) | (when.is_(None) & (Article.fetched_at >= start)))
+                    select(Article)
+                    .options(light)
+                    .where((when >= start) | (when.is_(None) & (Article.fetched_at >= start)))
                 )
             }
             window.update({a.id: a for a in new})
