@@ -25,7 +25,7 @@ The rules, in the order an editor would apply them:
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -93,9 +93,6 @@ class Classification:
                 {"text": d.text, "date": d.date, "kind": d.kind, "cancelled": d.cancelled} for d in self.dates_mentioned
             ],
         }
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def _hits(lex: Lexicons, text: str, folded: Folded, fname: str) -> list[Match]:

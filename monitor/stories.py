@@ -101,12 +101,20 @@ class StoryIndex:
         self._stem_df: Counter[str] = Counter()
         self._by_stem: dict[str, set[str]] = {}
         self._story_of: dict[str, str] = {}
+        self._added = 0
         template = MinHash(num_perm=NUM_PERM)
         self._perm, self._scheme = template.permutations, template.scheme
 
     # ------------------------------------------------------------------ public
     def add(self, doc: Doc) -> Assignment:
-        """Place ``doc``: the copy it is, or the story it joins, or a new story. Never raises on odd input."""
+        """Place ``doc``: the copy it is, or the story it joins, or a new story. Never raises on odd input.
+
+        Documents older than ``window_days`` before this one are dropped from the index every 1,000 additions
+        (documents arrive in publication order), so memory stays bounded however long the stream.
+        """
+        self._added += 1
+        if doc.published_at is not None and self._added % 1000 == 0:
+            self.evict_before(doc.published_at - timedelta(days=self.window_days))
         text = (doc.text or "")[:200_000]
         ftext = fold(text)
         folded_paras = [p for p in ftext.text.split("\n") if p.strip()]

@@ -139,15 +139,9 @@ def fold_text(text: str) -> str:
 
 
 _WS = re.compile(r"\s+")
-_WORD = re.compile(r"\w+")
 
 
 def normalize_space(text: str) -> str:
     """Collapse runs of whitespace; keep paragraph breaks as single newlines."""
     paras = [_WS.sub(" ", p).strip() for p in re.split(r"\n\s*\n|\r?\n", text)]
     return "\n".join(p for p in paras if p)
-
-
-def words(text: str) -> list[str]:
-    """Folded word tokens."""
-    return _WORD.findall(fold(text).text)
