@@ -603,6 +603,8 @@ def daily(
         },
     )
     logging.getLogger("monitor").info("crawl finished: %s", result.finish_reason)
+    if result.finish_reason == "archive_error":
+        raise fail(f"crawl stopped: {result.stats.get('monitor/archive_error', 'the archive cannot be written')}")
     added = archive.count_articles() - before
 
     from sqlalchemy import select
