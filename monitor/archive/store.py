@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, defer, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.archive import db
 from monitor.archive.models import (
@@ -297,56 +297,65 @@ class Archive:
         so the earliest publisher is each group's original whatever the order they were fetched in; copies point at
         it (``exact``, ``near``), other write-ups join its story (``translation``, ``related``). An existing story
         keeps its id; articles an editor placed by hand (``story_locked``) are not moved. Idempotent.
+
+        Texts are streamed from the database into the index and dropped: only ids and small tuples stay in memory.
         """
         if not article_ids:
             return
         from monitor.stories import Doc, StoryIndex
 
         with self.session() as s, s.begin():
-            light = defer(Article.raw_html)  # the pages themselves are not needed to group stories
-            new = list(s.scalars(select(Article).options(light).where(Article.id.in_(article_ids))))
-            newest = max(a.published_at or a.fetched_at for a in new)
+            when = func.coalesce(Article.published_at, Article.fetched_at)
+            newest = s.scalar(select(func.max(when)).where(Article.id.in_(article_ids)))
+            if newest is None:
+                return
+            if newest.tzinfo is None:
+                newest = newest.replace(tzinfo=UTC)
             start = newest - timedelta(days=window_days)
-            when = Article.published_at
-            window = {
-                a.id: a
-                for a in s.scalars(
-                    select(Article)
-                    .options(light)
-                    .where((when >= start) | (when.is_(None) & (Article.fetched_at >= start)))
-                )
-            }
-            window.update({a.id: a for a in new})
-            ordered = sorted(window.values(), key=_publication_order)
-            by_url = {u: a for a in ordered for u in (a.url, a.canonical_url)}
+            columns = (Article.id, Article.title, Article.text, Article.language, Article.published_at,
+                       Article.fetched_at, Article.story_id, Article.story_locked, Article.declared_original,
+                       Article.url, Article.canonical_url)  # fmt: skip
+            rows = s.execute(
+                select(*columns)
+                .where((when >= start) | Article.id.in_(article_ids))
+                .order_by(when, Article.fetched_at, Article.id)
+                .execution_options(yield_per=500)
+            )
             index = StoryIndex(window_days=window_days)
-            groups: dict[str, list[tuple[Article, str | None, str | None]]] = {}
-            for art in ordered:
-                got = index.add(Doc(str(art.id), art.title, art.text, art.language, art.published_at or art.fetched_at))
-                dup, rel, story_key = got.duplicate_of, got.relation, got.story
-                declared = by_url.get(art.declared_original or "")
-                if declared is not None and declared.id != art.id and dup is None:
+            by_url: dict[str, int] = {}
+            members: dict[str, list[tuple[int, int | None, bool, str | None, str | None]]] = {}
+            titles: dict[int, tuple[str, datetime | None]] = {}
+            for art_id, title, text, lang, published, fetched, story_id, locked, declared, url, canon in rows:
+                got = index.add(Doc(str(art_id), title, text, lang, published or fetched))
+                dup, rel, key = got.duplicate_of, got.relation, got.story
+                original = by_url.get(declared or "")
+                if original is not None and original != art_id and dup is None:
                     # the page's canonical link names its original: trust the publisher's own word
-                    dup, rel, story_key = str(declared.id), "near", index.story_of(str(declared.id))
-                groups.setdefault(story_key, []).append((art, dup, rel))
-            for members in groups.values():
-                existing = sorted({a.story_id for a, _, _ in members if a.story_id is not None})
-                first = members[0][0]
-                if existing:
-                    story = s.get(Story, existing[0])
-                    assert story is not None
-                else:
-                    story = Story(title=first.title)
+                    dup, rel, key = str(original), "near", index.story_of(str(original))
+                by_url[url] = by_url[canon] = art_id
+                if key not in members:
+                    titles[art_id] = (title, published)
+                members.setdefault(key, []).append((art_id, story_id, bool(locked), dup, rel))
+            updates: list[dict[str, Any]] = []
+            for group in members.values():
+                first_id = group[0][0]
+                existing = sorted({sid for _, sid, _, _, _ in group if sid is not None})
+                story = s.get(Story, existing[0]) if existing else None
+                if story is None:
+                    story = Story(title=titles[first_id][0])
                     s.add(story)
                     s.flush()
-                story.title, story.first_article_id = first.title, first.id
-                story.first_published_at, story.updated_at = first.published_at, utcnow()
-                for art, dup, rel in members:
-                    if art.story_locked:
+                story.title, story.first_article_id = titles[first_id][0], first_id
+                story.first_published_at, story.updated_at = titles[first_id][1], utcnow()
+                for art_id, _, locked, dup, rel in group:
+                    if locked:
                         continue
-                    art.story_id = story.id
-                    art.duplicate_of_id = int(dup) if dup and rel in ("exact", "near") else None
-                    art.relation = rel if dup else None
+                    copy = bool(dup) and rel in ("exact", "near")
+                    updates.append({"id": art_id, "story_id": story.id,
+                                    "duplicate_of_id": int(dup) if copy and dup else None,
+                                    "relation": rel if dup else None})  # fmt: skip
+            for chunk in range(0, len(updates), 1000):
+                s.execute(update(Article), updates[chunk : chunk + 1000])
 
     def merge_stories(self, into: int, other: int) -> int:
         """Move every article of story ``other`` into ``into`` (an editor's decision: locked against re-clustering)."""
