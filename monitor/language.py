@@ -205,7 +205,7 @@ def _label_chunk(chunk: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=512)
 def _langdetect(text: str) -> str:
     try:
         return str(detect(text[:500]))
