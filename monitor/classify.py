@@ -108,6 +108,22 @@ def _hits(lex: Lexicons, text: str, folded: Folded, fname: str) -> list[Match]:
     return out
 
 
+def _near_context(lex: Lexicons, matches: list[Match]) -> list[Match]:
+    """Drop topic matches whose entry wants its context word close by (``near``) when none is."""
+    rules = {eid: (e.requires, e.near) for eid, e in lex.entries("topic") if e.requires and e.near}
+    if not rules:
+        return matches
+    context = [m for m in matches if m.category == "context"]
+    out = []
+    for m in matches:
+        rule = rules.get(m.entry) if m.category == "topic" else None
+        if rule is None or any(
+            c.entry == rule[0] and c.field == m.field and abs(c.start - m.start) <= rule[1] for c in context
+        ):
+            out.append(m)
+    return out
+
+
 def _longest(hits: list[Hit]) -> list[Hit]:
     """Within one category and entry keep only the longest of overlapping hits (one explanation per span)."""
     hits = sorted(hits, key=lambda h: (h.start, -(h.end - h.start)))
@@ -144,6 +160,7 @@ def classify(
     }
     if suppressed:
         matches = [m for m in matches if m.entry not in suppressed]
+    matches = _near_context(lex, matches)
 
     by_cat: dict[str, dict[str, int]] = {}
     for m in matches:

@@ -46,6 +46,7 @@ class Entry(BaseModel):
     country: Literal["kz", "foreign"] | None = None
     labour: bool = False
     requires: str | None = None
+    near: int = 0  # with `requires`: the context word must stand within this many characters of each match
     suppresses: list[str] = []  # exclusions: entries whose matches are dropped from the whole article
     standalone: bool = False  # an alarm that makes a region or KazakhMys article relevant on its own (troops, curfew)
     search: list[str] = []  # queries sent to site-search pages (sources with a `search:` entry point)
