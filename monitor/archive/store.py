@@ -59,26 +59,33 @@ class Archive:
 
     # ------------------------------------------------------------------ sources
     def ensure_sources(self, sources: Iterable[tuple[str, str, str, str]]) -> None:
-        """Register (key, name, base_url, languages) rows, updating names and URLs that changed."""
+        """Register (key, name, base_url, languages) rows, updating names and URLs that changed.
+
+        Safe when several crawler processes start at once: an insert that loses the race is ignored.
+        """
+        insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
+        rows = [{"key": k, "name": n, "base_url": u, "languages": langs} for k, n, u, langs in sources]
+        if not rows:
+            return
         with self.session() as s, s.begin():
-            existing = {src.key: src for src in s.scalars(select(Source))}
-            for key, name, base_url, languages in sources:
-                src = existing.get(key)
-                if src is None:
-                    s.add(Source(key=key, name=name, base_url=base_url, languages=languages))
-                else:
-                    src.name, src.base_url, src.languages = name, base_url, languages
+            s.execute(insert(Source).on_conflict_do_nothing(index_elements=["key"]), rows)
+            for row in rows:
+                s.execute(
+                    update(Source)
+                    .where(Source.key == row["key"])
+                    .values(name=row["name"], base_url=row["base_url"], languages=row["languages"])
+                )
         self._source_ids.clear()
 
     def source_id(self, key: str) -> int:
+        """The id of source ``key``, registering a bare row for a source no sources file named."""
         if key not in self._source_ids:
+            insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
+            bare = {"key": key, "name": key, "base_url": "", "languages": ""}
             with self.session() as s, s.begin():
+                s.execute(insert(Source).on_conflict_do_nothing(index_elements=["key"]), [bare])
                 sid = s.scalar(select(Source.id).where(Source.key == key))
-                if sid is None:
-                    src = Source(key=key, name=key, base_url="", languages="")
-                    s.add(src)
-                    s.flush()
-                    sid = src.id
+            assert sid is not None
             self._source_ids[key] = sid
         return self._source_ids[key]
 
