@@ -168,7 +168,7 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"monitor/{response.meta['source']}/not_modified")
             st = self.state.get(response.meta["source"])
             if st is not None:  # nothing new, and known to be so: not a reason to try the next method
-                ms = st.states[response.meta["method"]]
+                ms = st.states.setdefault(response.meta["method"], _MethodState())
                 ms.found += 1
             return True
         etag = response.headers.get(b"ETag")
@@ -208,7 +208,8 @@ class NewsSpider(scrapy.Spider):
         """A callback scheduled ``n`` more requests that belong to the same method."""
         st = self.state.get(response.meta["source"])
         if st is not None:
-            st.states[response.meta["method"]].pending += n
+            # with a shared queue (scrapy-redis) this process may be handling another process's request
+            st.states.setdefault(response.meta["method"], _MethodState()).pending += n
 
     # ------------------------------------------------------------------ article links
     def _article_requests(
@@ -216,7 +217,7 @@ class NewsSpider(scrapy.Spider):
     ) -> Iterator[Request]:
         source = response.meta["source"]
         st = self.state[source]
-        ms = st.states[response.meta["method"]]
+        ms = st.states.setdefault(response.meta["method"], _MethodState())
         since = self._since()
         for url in urls:
             if not st.pattern.search(url) or (st.exclude and st.exclude.search(url)):
