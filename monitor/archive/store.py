@@ -417,8 +417,3 @@ class Archive:
             run.stats = stats
             for key, st in per_source.items():
                 s.add(CrawlSourceStats(run_id=run_id, source_key=key, **st))
-
-
-def _publication_order(a: Article) -> tuple[datetime, datetime, int]:
-    """Earliest published first, then earliest fetched (the first publisher of a story)."""
-    return (a.published_at or a.fetched_at, a.fetched_at, a.id)

@@ -163,13 +163,13 @@ def build_digest(
         for h in assess(archive, now=end)
         if h.status in ("DOWN", "BLOCKED", "BROKEN", "STALE")
     ]
+    # every source that carried a story in the window, plus the window's articles that have no story yet
     groups: dict[int, list[Article]] = defaultdict(list)
-    for a in members or arts:
-        groups[a.story_id if a.story_id is not None else -a.id].append(a)
-    for a in arts:
-        key = a.story_id if a.story_id is not None else -a.id
-        if a not in groups[key]:
-            groups[key].append(a)
+    seen: set[int] = set()
+    for a in [*members, *arts]:
+        if a.id not in seen:
+            seen.add(a.id)
+            groups[a.story_id if a.story_id is not None else -a.id].append(a)
 
     items = [_story_item(key, group) for key, group in groups.items()]
     alarms = [i for i in items if i.severity == "alarm"]
