@@ -16,6 +16,7 @@ Nothing here knows about Scrapy or the database: the crawl, ``monitor cluster`` 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import re
@@ -23,21 +24,23 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import repeat
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
 
 from monitor.dates import find_dates
 from monitor.lexicon import Lexicons, default_lexicons
-from monitor.text import Folded, fold, fold_text
+from monitor.text import Folded, fold
 
-NUM_PERM = 64  # FINDINGS: 64 permutations hold 100k documents in ~0.7 GB with recall ~0.95
-LSH_THRESHOLD = 0.2  # low, to catch truncated reprints; every candidate is verified
+NUM_PERM = 64  # FINDINGS: 64 permutations recall ~0.95 of near copies; 256 bytes a document
+BANDS, ROWS = 28, 2  # LSH banding for a Jaccard threshold of ~0.2 (datasketch's optimum for 64 permutations)
 JACCARD_MIN = 0.3
 CONTAINMENT_MIN = 0.7
 BOILERPLATE_DOCS = 3  # a paragraph seen in this many earlier documents is site chrome
 TOP_STEMS = 30  # distinctive stems kept per document
-MAX_POSTINGS = 300  # candidates come only from anchors and stems rarer than this
+MAX_POSTINGS = 300  # candidates come only from anchors rarer than this
+MAX_CANDIDATES = 60  # story candidates scored per document, those sharing most rare anchors first
 _WORD = re.compile(r"\w+")
 _NUMBER = re.compile(r"(?<![\d.,])\d{2,}(?:[ \u00a0]\d{3})*(?![\d])")
 # Site chrome that survives extraction (folded spelling): never evidence that two articles are copies.
@@ -46,6 +49,7 @@ _CHROME = re.compile(
     r"телеграм|ухацапп|барлык кукыктар|жазылыныз|силтеме миндетти"
 )
 _ANCHOR_CATEGORIES = ("organization", "place", "person", "alarm")
+_RARE = ("n:", "person:", "d:")  # anchors specific to one event: a number, a person, a date
 
 
 @dataclass
@@ -68,16 +72,110 @@ class Assignment:
     relation: str | None  # exact | near | translation | related | None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     id: str
     story: str
     language: str
     published_at: datetime | None
-    signature: np.ndarray | None  # the MinHash values only (uint32, 256 bytes), not the MinHash object
+    slot: int  # row of its MinHash signature in the band index, -1 for a text too short for shingles
     size: int
     anchors: frozenset[str]
     terms: dict[str, float]  # top stems with tf-idf weights, L2-normalised (same-language rewrites)
+
+
+class _Bands:
+    """MinHash LSH over flat numpy arrays: the signatures, and every band key sorted with the row it came from.
+
+    datasketch's ``MinHashLSH`` keeps each band key in a dict of Python sets, about 300 bytes per band per
+    document (0.9 GB for 100k documents at 28 bands); here a band costs 12 bytes. The newest insertions sit in a
+    small dict and are merged into the sorted arrays every ``MERGE_EVERY`` documents. Rows of evicted documents
+    are marked dead and compacted away once they are half the index.
+    """
+
+    MERGE_EVERY = 2048
+
+    def __init__(self) -> None:
+        rng = np.random.default_rng(20260701)
+        self._mult = rng.integers(1, 2**63, size=(BANDS, ROWS), dtype=np.uint64) | np.uint64(1)
+        self._salt = rng.integers(0, 2**63, size=BANDS, dtype=np.uint64)
+        self._keys = np.empty(0, np.uint64)
+        self._rows = np.empty(0, np.uint32)
+        self._recent: dict[int, list[int]] = {}
+        self._recent_rows = 0
+        self.signatures = np.empty((1024, NUM_PERM), np.uint32)
+        self.alive = np.zeros(1024, bool)
+        self.ids: list[str] = []
+        self._dead = 0
+
+    def band_keys(self, signature: np.ndarray) -> np.ndarray:
+        bands = signature[: BANDS * ROWS].astype(np.uint64).reshape(BANDS, ROWS)
+        with np.errstate(over="ignore"):
+            keys: np.ndarray = (bands * self._mult).sum(axis=1, dtype=np.uint64) ^ self._salt  # wraps mod 2**64
+        return keys
+
+    def insert(self, doc_id: str, signature: np.ndarray, keys: np.ndarray) -> int:
+        row = len(self.ids)
+        if row == len(self.signatures):
+            self.signatures = np.resize(self.signatures, (2 * row, NUM_PERM))
+            self.alive = np.resize(self.alive, 2 * row)
+        self.signatures[row], self.alive[row] = signature, True
+        self.ids.append(doc_id)
+        for key in keys.tolist():
+            self._recent.setdefault(key, []).append(row)
+        self._recent_rows += 1
+        if self._recent_rows >= self.MERGE_EVERY:
+            self._merge()
+        return row
+
+    def query(self, keys: np.ndarray) -> np.ndarray:
+        """Live rows sharing at least one band key."""
+        lo = np.searchsorted(self._keys, keys, "left")
+        hi = np.searchsorted(self._keys, keys, "right")
+        parts = [self._rows[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True) if b > a]
+        recent = [r for key in keys.tolist() for r in self._recent.get(key, ())]
+        if recent:
+            parts.append(np.array(recent, np.uint32))
+        if not parts:
+            return np.empty(0, np.uint32)
+        rows = np.unique(np.concatenate(parts))
+        return rows[self.alive[rows]]
+
+    def remove(self, row: int) -> None:
+        self.alive[row] = False
+        self._dead += 1
+
+    def compact(self) -> dict[int, int] | None:
+        """Drop dead rows once they are half the index; returns the old → new row map when rows moved."""
+        if self._dead * 2 < len(self.ids) or not self.ids:
+            return None
+        self._merge()
+        live = self.alive[: len(self.ids)]
+        new_of = np.cumsum(live, dtype=np.int64) - 1
+        keep = live[self._rows]
+        self._keys, self._rows = self._keys[keep], new_of[self._rows[keep]].astype(np.uint32)
+        n = int(live.sum())
+        self.signatures = np.concatenate(
+            [self.signatures[: len(self.ids)][live], np.empty((max(n, 1024), NUM_PERM), np.uint32)]
+        )
+        self.alive = np.zeros(len(self.signatures), bool)
+        self.alive[:n] = True
+        moved = {old: int(new_of[old]) for old in np.flatnonzero(live).tolist()}
+        self.ids = [self.ids[old] for old in moved]
+        self._dead = 0
+        return moved
+
+    def _merge(self) -> None:
+        if not self._recent:
+            return
+        keys = np.fromiter((k for k, rows in self._recent.items() for _ in rows), np.uint64)
+        rows = np.fromiter((r for v in self._recent.values() for r in v), np.uint32)
+        order = np.argsort(keys, kind="stable")
+        keys, rows = keys[order], rows[order]
+        at = np.searchsorted(self._keys, keys, "right")
+        self._keys, self._rows = np.insert(self._keys, at, keys), np.insert(self._rows, at, rows)
+        self._recent.clear()
+        self._recent_rows = 0
 
 
 @dataclass
@@ -89,21 +187,23 @@ class StoryIndex:
     anchor_min_score: float = 0.5  # weighted Jaccard of anchors (rarer anchors weigh more)
     text_min_cosine: float = 0.25  # tf-idf cosine of stems, same language, with at least one rare shared anchor
     anchor_min_shared: int = 3
+    bridge_min_score: float = 0.5  # a write-up matching two stories this well merges them
     lexicons: Lexicons = field(default_factory=default_lexicons)
 
     def __post_init__(self) -> None:
-        self._lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+        self._bands = _Bands()
         self._entries: dict[str, _Entry] = {}
         self._hashes: dict[str, str] = {}  # content hash → first document id
         self._paragraphs: Counter[int] = Counter()
         self._anchor_df: Counter[str] = Counter()
         self._by_anchor: dict[str, set[str]] = {}
         self._stem_df: Counter[str] = Counter()
-        self._by_stem: dict[str, set[str]] = {}
-        self._story_of: dict[str, str] = {}
+        self._story_of: dict[str, str] = {}  # document → the story it joined (follow _merged_into for its root)
+        self._merged_into: dict[str, str] = {}  # story → the older story it was merged into
+        self._rank: dict[str, int] = {}  # story → when its first document was added (the older story leads)
         self._added = 0
-        template = MinHash(num_perm=NUM_PERM)
-        self._perm, self._scheme = template.permutations, template.scheme
+        # one MinHash, cleared per document: crc32 (C, stable across processes) instead of per-shingle SHA-1
+        self._minhash = MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32)
 
     # ------------------------------------------------------------------ public
     def add(self, doc: Doc) -> Assignment:
@@ -117,41 +217,46 @@ class StoryIndex:
             self.evict_before(doc.published_at - timedelta(days=self.window_days))
         text = (doc.text or "")[:200_000]
         ftext = fold(text)
+        ftitle = fold(doc.title or "")
         folded_paras = [p for p in ftext.text.split("\n") if p.strip()]
-        words_all = _WORD.findall(ftext.text) or _WORD.findall(fold_text(doc.title or ""))
+        words_all = _WORD.findall(ftext.text) or _WORD.findall(ftitle.text)
         content_hash = hashlib.sha1(" ".join(words_all).encode()).hexdigest() if words_all else ""
-        anchors = self._anchors(doc.title or "", text, ftext, doc.published_at)
+        anchors = self._anchors(doc.title or "", ftitle, text, ftext, doc.published_at)
 
         match: tuple[str, str] | None = None
         if content_hash and content_hash in self._hashes:
             match = (self._hashes[content_hash], "exact")
 
-        minhash, size = self._minhash(folded_paras)
-        if match is None and minhash is not None:
-            match = self._near(minhash, size)
+        signature, size = self._signature(folded_paras)
+        keys = self._bands.band_keys(signature) if signature is not None else None
+        if match is None and signature is not None and keys is not None:
+            match = self._near(signature, keys, size)
         stems = _stems(words_all)
         terms = self._terms(stems)
+        bridged: list[str] = []
         if match is None:
-            match = self._related(doc, anchors, terms)
+            related = self._related(doc, anchors, terms)
+            if related:
+                match = (related[0][1], "related")
+                bridged = [other for score, other in related[1:] if score >= self.bridge_min_score]
 
-        for para in folded_paras:
-            self._paragraphs[hash(para)] += 1
+        self._paragraphs.update(map(hash, folded_paras))
         if content_hash and content_hash not in self._hashes:
             self._hashes[content_hash] = doc.id
-        story = self._story_of[match[0]] if match else doc.id
-        signature = minhash.hashvalues.copy() if minhash is not None else None
-        entry = _Entry(doc.id, story, doc.language, doc.published_at, signature, size, anchors, terms)
-        self._entries[doc.id] = entry
+        story = self.story_of(match[0]) if match else doc.id
+        self._rank.setdefault(story, self._added)
+        old = self._entries.get(doc.id)
+        if old is not None and old.slot >= 0:
+            self._bands.remove(old.slot)  # the same id again: its newer text replaces the old
+        slot = self._bands.insert(doc.id, signature, keys) if signature is not None and keys is not None else -1
+        self._entries[doc.id] = _Entry(doc.id, story, doc.language, doc.published_at, slot, size, anchors, terms)
         self._story_of[doc.id] = story
-        if minhash is not None and doc.id not in self._lsh:
-            self._lsh.insert(doc.id, minhash)
+        self._anchor_df.update(anchors)
         for a in anchors:
-            self._anchor_df[a] += 1
             self._by_anchor.setdefault(a, set()).add(doc.id)
-        for st in set(stems):
-            self._stem_df[st] += 1
-        for st in terms:
-            self._by_stem.setdefault(st, set()).add(doc.id)
+        self._stem_df.update(set(stems))
+        for other in bridged:  # this write-up ties two stories together: one event reported twice over
+            story = self.join(doc.id, other)
         if match is None:
             return Assignment(doc.id, story, None, None)
         other, relation = match
@@ -164,111 +269,149 @@ class StoryIndex:
         old = [e.id for e in self._entries.values() if e.published_at is not None and e.published_at < when]
         for doc_id in old:
             entry = self._entries.pop(doc_id)
-            if doc_id in self._lsh:
-                self._lsh.remove(doc_id)
+            if entry.slot >= 0:
+                self._bands.remove(entry.slot)
             for a in entry.anchors:
                 self._anchor_df[a] -= 1
                 self._by_anchor.get(a, set()).discard(doc_id)
-            for st in entry.terms:
-                self._by_stem.get(st, set()).discard(doc_id)
+        if old:
+            for key in [k for k, n in self._anchor_df.items() if n <= 0]:
+                del self._anchor_df[key], self._by_anchor[key]
+            # paragraphs seen once are no evidence of boilerplate; forgetting the old ones bounds the counter
+            for para in [k for k, n in self._paragraphs.items() if n == 1]:
+                del self._paragraphs[para]
+        moved = self._bands.compact()
+        if moved:
+            for entry in self._entries.values():
+                if entry.slot >= 0:
+                    entry.slot = moved[entry.slot]
         return len(old)
 
     def story_of(self, doc_id: str) -> str:
-        """The story (id of its first document) an indexed document belongs to."""
-        return self._story_of.get(doc_id, doc_id)
+        """The story (id of its first document) an indexed document belongs to now: stories merge when a later
+        write-up matches both, so an :class:`Assignment`'s ``story`` is final only once the stream has ended."""
+        story = self._story_of.get(doc_id, doc_id)
+        while story in self._merged_into:
+            story = self._merged_into[story]
+        return story
+
+    def join(self, doc_id: str, other_id: str) -> str:
+        """Merge the stories of two indexed documents; the story whose first document came first leads."""
+        a, b = self.story_of(doc_id), self.story_of(other_id)
+        if a == b:
+            return a
+        keep, gone = sorted((a, b), key=lambda st: self._rank.get(st, 0))
+        self._merged_into[gone] = keep
+        return keep
 
     def __len__(self) -> int:
         return len(self._entries)
 
     # ------------------------------------------------------------------ layers
-    def _minhash(self, folded_paras: list[str]) -> tuple[MinHash | None, int]:
+    def _signature(self, folded_paras: list[str]) -> tuple[np.ndarray | None, int]:
         paras = [
-            p for p in folded_paras if self._paragraphs[hash(p)] < BOILERPLATE_DOCS and not _CHROME.search(p)
+            p for p in folded_paras if self._paragraphs.get(hash(p), 0) < BOILERPLATE_DOCS and not _CHROME.search(p)
         ] or folded_paras
         words = _WORD.findall(" ".join(paras))
         if len(words) < 8:
             return None, 0  # a headline or a stub: too little text for shingles
         shingles = {" ".join(words[i : i + 3]).encode() for i in range(len(words) - 2)}
-        # crc32 (C, stable across processes) instead of the default per-shingle SHA-1; shared permutations
-        m = MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32, permutations=self._perm, scheme=self._scheme)
-        m.update_batch(list(shingles))
-        return m, len(shingles)
+        self._minhash.clear()
+        self._minhash.update_batch(list(shingles))
+        return self._minhash.hashvalues.copy(), len(shingles)
 
-    def _near(self, minhash: MinHash, size: int) -> tuple[str, str] | None:
+    def _near(self, signature: np.ndarray, keys: np.ndarray, size: int) -> tuple[str, str] | None:
+        rows = self._bands.query(keys)
+        if not len(rows):
+            return None
+        jaccard = np.count_nonzero(self._bands.signatures[rows] == signature, axis=1) / NUM_PERM
         best: tuple[float, str] | None = None
-        for cand in self._lsh.query(minhash):
-            other = self._entries.get(cand)
-            if other is None or other.signature is None:
+        for row, j in zip(rows.tolist(), jaccard.tolist(), strict=True):
+            other = self._entries.get(self._bands.ids[row])
+            if other is None:
                 continue
-            j = float(np.count_nonzero(minhash.hashvalues == other.signature)) / NUM_PERM
             inter = j * (size + other.size) / (1 + j)
             containment = inter / max(1, min(size, other.size))
             if j >= JACCARD_MIN or containment >= CONTAINMENT_MIN:
                 score = max(j, containment)
                 if best is None or score > best[0]:
-                    best = (score, cand)
+                    best = (score, other.id)
         return (best[1], "near") if best else None
 
-    def _anchors(self, title: str, text: str, ftext: Folded, published: datetime | None) -> frozenset[str]:
-        sample = text[:20_000]
+    def _anchors(
+        self, title: str, ftitle: Folded, text: str, ftext: Folded, published: datetime | None
+    ) -> frozenset[str]:
+        sample, fsample = (text, ftext) if len(text) <= 20_000 else (text[:20_000], fold(text[:20_000]))
         out: set[str] = set()
-        hits = self.lexicons.matcher.find_folded(text, ftext) if text else []
+        hits = self.lexicons.matcher.find_folded(sample, fsample) if sample else []
         if title:
-            hits += self.lexicons.matcher.find_folded(title, fold(title))
+            hits += self.lexicons.matcher.find_folded(title, ftitle)
         for h in hits:
             if h.term.category in _ANCHOR_CATEGORIES:
                 out.add(f"{h.term.category}:{h.term.entry}")
-        for m in _NUMBER.finditer(title + "\n" + sample):
-            value = int(re.sub(r"\D", "", m.group()))
+        for number in _NUMBER.findall(ftitle.text + "\n" + fsample.text):
+            value = int(number.replace(" ", "").replace("\u00a0", ""))
             if not 1900 <= value <= 2100:  # years say little about the event
                 out.add(f"n:{value}")
         if published is not None:
-            for d in find_dates(title + "\n" + sample[:5000], published):
+            for d in find_dates(sample, published, fsample) + find_dates(title, published, ftitle):
                 out.add(f"d:{d.date.isoformat()}")
         return frozenset(out)
-
-    def _weight(self, anchor: str) -> float:
-        n = max(1, len(self._entries))
-        return math.log((n + 1) / (self._anchor_df[anchor] + 0.5))
 
     def _terms(self, stems: list[str]) -> dict[str, float]:
         """The document's most distinctive stems (TOP_STEMS), tf-idf weighted and normalised."""
         if not stems:
             return {}
-        n = len(self._entries) + 1
-        tf = Counter(stems)
-        weights = {st: c * math.log((n + 1) / (self._stem_df[st] + 1)) for st, c in tf.items()}
-        top = sorted(weights.items(), key=lambda kv: -kv[1])[:TOP_STEMS]
-        norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
-        return {st: w / norm for st, w in top if w > 0}
+        counts = Counter(stems)
+        keys = list(counts)
+        tf = np.fromiter(counts.values(), np.float64, len(keys))
+        df = np.fromiter(map(self._stem_df.get, keys, repeat(0)), np.float64, len(keys))
+        weights = tf * (math.log(len(self._entries) + 2) - np.log(df + 1))
+        top = np.argsort(-weights, kind="stable")[:TOP_STEMS]
+        top = top[weights[top] > 0]
+        norm = float(np.sqrt(np.sum(weights[top] ** 2))) or 1.0
+        return {keys[i]: float(weights[i]) / norm for i in top.tolist()}
 
-    def _related(self, doc: Doc, anchors: frozenset[str], terms: dict[str, float]) -> tuple[str, str] | None:
+    def _related(self, doc: Doc, anchors: frozenset[str], terms: dict[str, float]) -> list[tuple[float, str]]:
         """Another write-up of the same event: rare anchors in common (any language), or the same distinctive
-        vocabulary (same language) backed by at least one shared rare anchor."""
+        vocabulary (same language) backed by at least one shared rare anchor.
+
+        Only documents sharing a rare anchor (a number, a person, a date: not "Zhezkazgan" alone) can match, so
+        they are the only candidates; a rare anchor in more than ``MAX_POSTINGS`` documents finds none. Returns
+        (score, best-matching document) for every story that matches, best first.
+        """
         counts: Counter[str] = Counter()
-        for postings in [self._by_anchor.get(a, ()) for a in anchors] + [self._by_stem.get(st, ()) for st in terms]:
-            if len(postings) <= MAX_POSTINGS:  # a word or place in thousands of documents finds no story
-                counts.update(postings)
-        best: tuple[float, str] | None = None
-        for other_id, _ in counts.most_common(60):
+        for a in anchors:
+            if a.startswith(_RARE):
+                postings = self._by_anchor.get(a, ())
+                if len(postings) <= MAX_POSTINGS:
+                    counts.update(postings)
+        if not counts:
+            return []
+        n = len(self._entries) + 1
+        df = self._anchor_df
+        weights = {a: math.log((n + 1) / (df.get(a, 0) + 0.5)) for a in anchors}
+        scored: dict[str, tuple[float, str]] = {}  # story → its best-matching document
+        for other_id, _ in counts.most_common(MAX_CANDIDATES):
             other = self._entries[other_id]
             if not _close_in_time(doc.published_at, other.published_at, self.story_days):
                 continue
             common = anchors & other.anchors
-            # rare anchors must carry the match: a shared number, person or date, not "Zhezkazgan" alone
-            if not any(a.startswith(("n:", "person:", "d:")) for a in common):
-                continue
-            w_common = sum(self._weight(a) for a in common)
-            w_union = sum(self._weight(a) for a in anchors | other.anchors)
+            w_common = sum(weights[a] for a in common)
+            w_union = w_common + sum(
+                weights[a] if a in weights else math.log((n + 1) / (df.get(a, 0) + 0.5))
+                for a in anchors.symmetric_difference(other.anchors)
+            )
             score = w_common / w_union if w_union and len(common) >= self.anchor_min_shared else 0.0
             if score < self.anchor_min_score and doc.language == other.language:
                 cosine = sum(w * other.terms.get(st, 0.0) for st, w in terms.items())
                 score = cosine if cosine >= self.text_min_cosine else 0.0
             elif score < self.anchor_min_score:
                 score = 0.0
-            if score and (best is None or score > best[0]):
-                best = (score, other_id)
-        return (best[1], "related") if best else None
+            story = self.story_of(other_id)
+            if score and score > scored.get(story, (0.0, ""))[0]:
+                scored[story] = (score, other_id)
+        return sorted(scored.values(), reverse=True)
 
 
 _STOP = frozenset(
@@ -296,4 +439,4 @@ def cluster(docs: list[Doc], **options: object) -> list[Assignment]:
     out: dict[int, Assignment] = {}
     for i in order:
         out[i] = index.add(docs[i])
-    return [out[i] for i in range(len(docs))]
+    return [dataclasses.replace(out[i], story=index.story_of(out[i].id)) for i in range(len(docs))]

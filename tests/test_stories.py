@@ -8,7 +8,7 @@ from pathlib import Path
 
 from monitor.archive.store import Archive
 from monitor.farm import Farm
-from monitor.stories import Doc, cluster
+from monitor.stories import Doc, StoryIndex, cluster
 from tests.conftest import run_monitor
 
 T0 = datetime(2026, 7, 1, 6, tzinfo=UTC)
@@ -99,3 +99,42 @@ def test_editor_merge_and_split_survive_regrouping(archive: Archive) -> None:
     archive.group_stories(list(ids.values()))
     with archive.session() as s:
         assert s.get(Article, ids["https://b.kz/2"]).story_id == new_story  # type: ignore[union-attr]
+
+
+def _synthetic(i: int, when: datetime) -> Doc:
+    """A document of its own words (no shared vocabulary beyond function words), long enough for shingles."""
+    words = " ".join(f"слово{i}x{k}" for k in range(40))
+    return Doc(f"s{i}", f"Заголовок {i}", words, "ru", when)
+
+
+def test_sliding_window_evicts_and_still_finds_copies() -> None:
+    """Three months of documents through one index: old ones leave (their band rows compacted away), copies of
+    documents inside the window are still found after the rows moved, and copies of evicted ones are not."""
+    index = StoryIndex(window_days=10)
+    start = datetime(2026, 4, 1, tzinfo=UTC)
+    docs = [_synthetic(i, start + timedelta(hours=i)) for i in range(2200)]  # ~92 days, one an hour
+    for d in docs:
+        index.add(d)
+    assert len(index) < 2200 and len(index) <= 1000 + 10 * 24  # bounded by the window, evicted every 1,000
+    last = docs[-1].published_at
+    assert last is not None
+    recent, old = docs[-50], docs[5]
+    got_recent = index.add(Doc("copy-recent", recent.title, recent.text, "ru", last + timedelta(hours=1)))
+    got_old = index.add(Doc("copy-old", old.title, old.text + " ещё", "ru", last + timedelta(hours=1)))
+    assert got_recent.duplicate_of == recent.id and got_recent.relation == "exact"
+    assert got_old.duplicate_of is None or got_old.relation == "exact"  # the text hash outlives the window
+    near = index.add(Doc("near-recent", "", recent.text + " и ещё одна фраза в конце", "ru", last))
+    assert near.duplicate_of == recent.id and near.relation == "near"
+
+
+def test_a_later_write_up_joins_two_stories_under_the_first_publisher() -> None:
+    """Two reports of one event that share too little to be grouped are joined by a third that matches both;
+    the story keeps the earliest report as its first publisher."""
+    a = Doc("a", "Иск рассмотрят", "Суд рассмотрит иск рабочих ЖезСтройСервиса 9 июля, сумма долга 250 млн.", "ru", T0)
+    b = Doc("b", "Голодовка", "Голодают 12 рабочих ЖезСтройСервиса, им должны 300 млн.", "ru", T0 + timedelta(hours=5))
+    c = Doc("c", "Долги подрядчика", "ЖезСтройСервис: 12 человек без еды, долг 300 млн и ещё 250 млн, заседание "
+            "назначено на 9 июля.", "ru", T0 + timedelta(hours=9))  # fmt: skip
+    alone = cluster([a, b])
+    assert alone[0].story != alone[1].story, "the fixture needs two stories the third one bridges"
+    got = {x.id: x for x in cluster([c, b, a])}
+    assert got["a"].story == got["b"].story == got["c"].story == "a"

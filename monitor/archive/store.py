@@ -330,30 +330,35 @@ class Archive:
             )
             index = StoryIndex(window_days=window_days)
             by_url: dict[str, int] = {}
-            members: dict[str, list[tuple[int, int | None, bool, str | None, str | None]]] = {}
-            titles: dict[int, tuple[str, datetime | None]] = {}
+            placed: list[tuple[int, int | None, bool, str | None, str | None]] = []
+            firsts: dict[int, tuple[str, datetime | None]] = {}  # title and date of each story's first article
             for art_id, title, text, lang, published, fetched, story_id, locked, declared, url, canon in rows:
                 got = index.add(Doc(str(art_id), title, text, lang, published or fetched))
-                dup, rel, key = got.duplicate_of, got.relation, got.story
+                dup, rel = got.duplicate_of, got.relation
                 original = by_url.get(declared or "")
                 if original is not None and original != art_id and dup is None:
                     # the page's canonical link names its original: trust the publisher's own word
-                    dup, rel, key = str(original), "near", index.story_of(str(original))
+                    dup, rel = str(original), "near"
+                    index.join(str(art_id), str(original))
                 by_url[url] = by_url[canon] = art_id
-                if key not in members:
-                    titles[art_id] = (title, published)
-                members.setdefault(key, []).append((art_id, story_id, bool(locked), dup, rel))
+                if got.story == str(art_id):
+                    firsts[art_id] = (title, published)
+                placed.append((art_id, story_id, bool(locked), dup, rel))
+            # stories are final only once every article is in: a later write-up can join two of them
+            members: dict[str, list[tuple[int, int | None, bool, str | None, str | None]]] = {}
+            for item in placed:
+                members.setdefault(index.story_of(str(item[0])), []).append(item)
             updates: list[dict[str, Any]] = []
             for group in members.values():
-                first_id = group[0][0]
+                first_id = group[0][0]  # the story's own first document: it was added before every member
                 existing = sorted({sid for _, sid, _, _, _ in group if sid is not None})
                 story = s.get(Story, existing[0]) if existing else None
                 if story is None:
-                    story = Story(title=titles[first_id][0])
+                    story = Story(title=firsts[first_id][0])
                     s.add(story)
                     s.flush()
-                story.title, story.first_article_id = titles[first_id][0], first_id
-                story.first_published_at, story.updated_at = titles[first_id][1], utcnow()
+                story.title, story.first_article_id = firsts[first_id][0], first_id
+                story.first_published_at, story.updated_at = firsts[first_id][1], utcnow()
                 for art_id, _, locked, dup, rel in group:
                     if locked:
                         continue
