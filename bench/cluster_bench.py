@@ -6,7 +6,7 @@ with a paragraph added. Prints docs/s, peak RSS and precision/recall on the plan
 its source's story; any other pair put together counts as a false merge). Baseline in the same run: generating the
 stream and hashing every text (the cheapest possible exact-duplicate pass). Last line JSON.
 
-    python bench/cluster_bench.py [--docs 100000]
+    python bench/cluster_bench.py [--docs 100000] [--workers N]
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import re
 import resource
@@ -79,6 +80,7 @@ def generate(n: int, planted: dict[str, str], seed: int = 7) -> Iterator[Doc]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="featurizing processes")
     args = parser.parse_args()
     # pass 1, the baseline: generate the stream and hash every text (the cheapest exact-duplicate pass)
     planted: dict[str, str] = {}
@@ -91,10 +93,12 @@ def main() -> None:
     index = StoryIndex()
     story: dict[str, str] = {}
     t = time.perf_counter()
-    for d in generate(args.docs, planted):
-        story[d.id] = index.add(d).story
+    for got in index.add_all(generate(args.docs, planted), workers=args.workers):
+        story[got.id] = got.story
     elapsed = time.perf_counter() - t - generation
+    story = {doc_id: index.story_of(doc_id) for doc_id in story}  # stories merged later on are final now
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
     found = sum(1 for copy, src in planted.items() if story[copy] == story[src])
     members: dict[str, list[str]] = defaultdict(list)
@@ -115,7 +119,8 @@ def main() -> None:
     recall = found / max(1, len(planted))
     rate = len(story) / elapsed
     print(f"{len(story)} documents ({len(planted)} planted reprints) clustered in {elapsed:.1f} s = {rate:.0f} docs/s")
-    print(f"baseline: generating and hashing the stream {generation:.1f} s; peak RSS {rss:.0f} MB")
+    print(f"baseline: generating and hashing the stream {generation:.1f} s")
+    print(f"peak RSS {rss:.0f} MB (index process), {worker_rss:.0f} MB (largest of {args.workers} featurizing workers)")
     print(f"planted reprints found {found}/{len(planted)} (recall {recall:.3f}); pairwise precision {precision:.3f}")
     print(
         json.dumps(
@@ -124,6 +129,8 @@ def main() -> None:
                 "seconds": round(elapsed, 1),
                 "docs_per_s": round(rate),
                 "peak_rss_mb": round(rss),
+                "worker_peak_rss_mb": round(worker_rss),
+                "workers": args.workers,
                 "recall": round(recall, 3),
                 "precision": round(precision, 3),
             }

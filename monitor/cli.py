@@ -865,6 +865,7 @@ def sources_check(
 @app.command()
 def cluster(
     file: Annotated[str, typer.Argument(help="JSON lines file, or - for standard input")] = "-",
+    workers: Annotated[int, typer.Option(min=1, help="processes featurizing texts (large files)")] = 1,
 ) -> None:
     """Group texts into stories: input {"id","title","text","url"?,"language"?,"published_at"?} per line;
     output {"id","story","duplicate_of","relation"} per line, in order.
@@ -893,7 +894,7 @@ def cluster(
         docs.append(Doc(str(rec.ident), rec.title, rec.text, str(lang), rec.published, str(rec.obj.get("url") or "")))
         original_ids[str(rec.ident)] = rec.ident
         results.append(None)
-    assigned = iter(do_cluster(docs))
+    assigned = iter(do_cluster(docs, workers=workers))
     for row in results:
         if row is None:
             a = next(assigned)

@@ -19,12 +19,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import math
+import multiprocessing
 import re
 import zlib
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import repeat
+from itertools import islice, repeat
 
 import numpy as np
 from datasketch import MinHash
@@ -178,6 +180,91 @@ class _Bands:
         self._recent_rows = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    key: int  # stable hash of the folded paragraph (boilerplate counting)
+    chrome: bool  # site chrome by its wording («подписывайтесь», «читайте также» …)
+    words: int
+    shingles: int
+    signature: np.ndarray | None  # MinHash of its word 3-shingles; None under three words
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """Everything :meth:`StoryIndex.place` needs of a document, computed without the index (in any process)."""
+
+    id: str
+    language: str
+    published_at: datetime | None
+    content_hash: str  # of the folded words: equal for exact copies
+    paragraphs: list[Paragraph]
+    anchors: frozenset[str]
+    stems: dict[str, int]  # stem → count
+
+
+def featurize(doc: Doc, lexicons: Lexicons) -> Features:
+    """The index-free half of :meth:`StoryIndex.add`: fold, hash, shingle, and find the document's anchors."""
+    text = (doc.text or "")[:200_000]
+    ftext = fold(text)
+    ftitle = fold(doc.title or "")
+    words_all = _WORD.findall(ftext.text) or _WORD.findall(ftitle.text)
+    content_hash = hashlib.sha1(" ".join(words_all).encode()).hexdigest() if words_all else ""
+    paragraphs = [_paragraph(p) for p in ftext.text.split("\n") if p.strip()]
+    anchors = _anchors(lexicons, doc.title or "", ftitle, text, ftext, doc.published_at)
+    stems = dict(Counter(w[:6] for w in words_all if len(w) >= 4 and w not in _STOP and not w.isdigit()))
+    return Features(doc.id, doc.language, doc.published_at, content_hash, paragraphs, anchors, stems)
+
+
+_MINHASH = MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32)  # crc32: C and stable across processes
+
+
+def _paragraph(folded: str) -> Paragraph:
+    key = int.from_bytes(hashlib.blake2b(folded.encode(), digest_size=8).digest(), "big")
+    words = _WORD.findall(folded)
+    if len(words) < 3:
+        return Paragraph(key, bool(_CHROME.search(folded)), len(words), 0, None)
+    shingles = {" ".join(words[i : i + 3]).encode() for i in range(len(words) - 2)}
+    _MINHASH.clear()
+    _MINHASH.update_batch(list(shingles))
+    return Paragraph(key, bool(_CHROME.search(folded)), len(words), len(shingles), _MINHASH.hashvalues.copy())
+
+
+def _anchors(
+    lexicons: Lexicons, title: str, ftitle: Folded, text: str, ftext: Folded, published: datetime | None
+) -> frozenset[str]:
+    """Language-independent marks of the event: lexicon entities, numbers (not years) and resolved dates."""
+    sample, fsample = (text, ftext) if len(text) <= 20_000 else (text[:20_000], fold(text[:20_000]))
+    out: set[str] = set()
+    hits = lexicons.matcher.find_folded(sample, fsample) if sample else []
+    if title:
+        hits += lexicons.matcher.find_folded(title, ftitle)
+    for h in hits:
+        if h.term.category in _ANCHOR_CATEGORIES:
+            out.add(f"{h.term.category}:{h.term.entry}")
+    for number in _NUMBER.findall(ftitle.text + "\n" + fsample.text):
+        value = int(number.replace(" ", "").replace("\u00a0", ""))
+        if not 1900 <= value <= 2100:  # years say little about the event
+            out.add(f"n:{value}")
+    if published is not None:
+        for d in find_dates(sample, published, fsample) + find_dates(title, published, ftitle):
+            out.add(f"d:{d.date.isoformat()}")
+    return frozenset(out)
+
+
+_WORKER_LEXICONS: Lexicons | None = None
+_BATCH = 2048  # documents a worker pool featurizes ahead of the index
+
+
+def _init_worker(lexicons: Lexicons) -> None:
+    global _WORKER_LEXICONS
+    _WORKER_LEXICONS = lexicons
+
+
+def _featurize_in_worker(doc: Doc) -> Features:
+    assert _WORKER_LEXICONS is not None
+    return featurize(doc, _WORKER_LEXICONS)
+
+
 @dataclass
 class StoryIndex:
     """An incremental index of documents within a sliding window (default 30 days)."""
@@ -202,8 +289,6 @@ class StoryIndex:
         self._merged_into: dict[str, str] = {}  # story → the older story it was merged into
         self._rank: dict[str, int] = {}  # story → when its first document was added (the older story leads)
         self._added = 0
-        # one MinHash, cleared per document: crc32 (C, stable across processes) instead of per-shingle SHA-1
-        self._minhash = MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32)
 
     # ------------------------------------------------------------------ public
     def add(self, doc: Doc) -> Assignment:
@@ -212,57 +297,68 @@ class StoryIndex:
         Documents older than ``window_days`` before this one are dropped from the index every 1,000 additions
         (documents arrive in publication order), so memory stays bounded however long the stream.
         """
-        self._added += 1
-        if doc.published_at is not None and self._added % 1000 == 0:
-            self.evict_before(doc.published_at - timedelta(days=self.window_days))
-        text = (doc.text or "")[:200_000]
-        ftext = fold(text)
-        ftitle = fold(doc.title or "")
-        folded_paras = [p for p in ftext.text.split("\n") if p.strip()]
-        words_all = _WORD.findall(ftext.text) or _WORD.findall(ftitle.text)
-        content_hash = hashlib.sha1(" ".join(words_all).encode()).hexdigest() if words_all else ""
-        anchors = self._anchors(doc.title or "", ftitle, text, ftext, doc.published_at)
+        return self.place(featurize(doc, self.lexicons))
 
+    def add_all(self, docs: Iterable[Doc], workers: int = 1) -> Iterator[Assignment]:
+        """:meth:`add` every document in order. With ``workers`` > 1 the per-document work that needs no index
+        (folding, entities, dates, shingles) runs in that many processes while this one places the results."""
+        if workers <= 1:
+            yield from map(self.add, docs)
+            return
+        ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+        stream = iter(docs)
+        with ctx.Pool(workers, initializer=_init_worker, initargs=(self.lexicons,)) as pool:
+            # one batch is featurized while the previous one is placed; memory holds two batches, not the stream
+            pending = pool.map_async(_featurize_in_worker, list(islice(stream, _BATCH)), chunksize=64)
+            while batch := pending.get():
+                pending = pool.map_async(_featurize_in_worker, list(islice(stream, _BATCH)), chunksize=64)
+                yield from map(self.place, batch)
+
+    def place(self, f: Features) -> Assignment:
+        """Place a featurized document (see :func:`featurize`) against the index."""
+        self._added += 1
+        if f.published_at is not None and self._added % 1000 == 0:
+            self.evict_before(f.published_at - timedelta(days=self.window_days))
+        content_hash, anchors = f.content_hash, f.anchors
         match: tuple[str, str] | None = None
         if content_hash and content_hash in self._hashes:
             match = (self._hashes[content_hash], "exact")
 
-        signature, size = self._signature(folded_paras)
+        signature, size = self._signature(f.paragraphs)
         keys = self._bands.band_keys(signature) if signature is not None else None
         if match is None and signature is not None and keys is not None:
             match = self._near(signature, keys, size)
-        stems = _stems(words_all)
-        terms = self._terms(stems)
+        terms = self._terms(f.stems)
         bridged: list[str] = []
         if match is None:
-            related = self._related(doc, anchors, terms)
+            related = self._related(f, terms)
             if related:
                 match = (related[0][1], "related")
                 bridged = [other for score, other in related[1:] if score >= self.bridge_min_score]
 
-        self._paragraphs.update(map(hash, folded_paras))
+        self._paragraphs.update(p.key for p in f.paragraphs)
         if content_hash and content_hash not in self._hashes:
-            self._hashes[content_hash] = doc.id
-        story = self.story_of(match[0]) if match else doc.id
+            self._hashes[content_hash] = f.id
+        story = self.story_of(match[0]) if match else f.id
         self._rank.setdefault(story, self._added)
-        old = self._entries.get(doc.id)
+        old = self._entries.get(f.id)
         if old is not None and old.slot >= 0:
             self._bands.remove(old.slot)  # the same id again: its newer text replaces the old
-        slot = self._bands.insert(doc.id, signature, keys) if signature is not None and keys is not None else -1
-        self._entries[doc.id] = _Entry(doc.id, story, doc.language, doc.published_at, slot, size, anchors, terms)
-        self._story_of[doc.id] = story
+        slot = self._bands.insert(f.id, signature, keys) if signature is not None and keys is not None else -1
+        self._entries[f.id] = _Entry(f.id, story, f.language, f.published_at, slot, size, anchors, terms)
+        self._story_of[f.id] = story
         self._anchor_df.update(anchors)
         for a in anchors:
-            self._by_anchor.setdefault(a, set()).add(doc.id)
-        self._stem_df.update(set(stems))
+            self._by_anchor.setdefault(a, set()).add(f.id)
+        self._stem_df.update(f.stems.keys())
         for other in bridged:  # this write-up ties two stories together: one event reported twice over
-            story = self.join(doc.id, other)
+            story = self.join(f.id, other)
         if match is None:
-            return Assignment(doc.id, story, None, None)
+            return Assignment(f.id, story, None, None)
         other, relation = match
-        if relation == "related" and doc.language and self._entries[other].language not in ("", doc.language):
+        if relation == "related" and f.language and self._entries[other].language not in ("", f.language):
             relation = "translation"
-        return Assignment(doc.id, story, other, relation)
+        return Assignment(f.id, story, other, relation)
 
     def evict_before(self, when: datetime) -> int:
         """Drop documents published before ``when`` (the sliding window); returns how many were dropped."""
@@ -308,17 +404,16 @@ class StoryIndex:
         return len(self._entries)
 
     # ------------------------------------------------------------------ layers
-    def _signature(self, folded_paras: list[str]) -> tuple[np.ndarray | None, int]:
-        paras = [
-            p for p in folded_paras if self._paragraphs.get(hash(p), 0) < BOILERPLATE_DOCS and not _CHROME.search(p)
-        ] or folded_paras
-        words = _WORD.findall(" ".join(paras))
-        if len(words) < 8:
+    def _signature(self, paragraphs: list[Paragraph]) -> tuple[np.ndarray | None, int]:
+        """The MinHash of the document's own paragraphs: site chrome and paragraphs already seen in
+        ``BOILERPLATE_DOCS`` documents are left out. A union of sets has the elementwise minimum of their MinHash
+        signatures, so paragraphs are hashed once, in :func:`featurize`, and combined here."""
+        kept = [p for p in paragraphs if not p.chrome and self._paragraphs.get(p.key, 0) < BOILERPLATE_DOCS]
+        kept = [p for p in kept or paragraphs if p.signature is not None]
+        if sum(p.words for p in kept) < 8:
             return None, 0  # a headline or a stub: too little text for shingles
-        shingles = {" ".join(words[i : i + 3]).encode() for i in range(len(words) - 2)}
-        self._minhash.clear()
-        self._minhash.update_batch(list(shingles))
-        return self._minhash.hashvalues.copy(), len(shingles)
+        signature = np.minimum.reduce([p.signature for p in kept if p.signature is not None])
+        return signature, sum(p.shingles for p in kept)
 
     def _near(self, signature: np.ndarray, keys: np.ndarray, size: int) -> tuple[str, str] | None:
         rows = self._bands.query(keys)
@@ -338,31 +433,10 @@ class StoryIndex:
                     best = (score, other.id)
         return (best[1], "near") if best else None
 
-    def _anchors(
-        self, title: str, ftitle: Folded, text: str, ftext: Folded, published: datetime | None
-    ) -> frozenset[str]:
-        sample, fsample = (text, ftext) if len(text) <= 20_000 else (text[:20_000], fold(text[:20_000]))
-        out: set[str] = set()
-        hits = self.lexicons.matcher.find_folded(sample, fsample) if sample else []
-        if title:
-            hits += self.lexicons.matcher.find_folded(title, ftitle)
-        for h in hits:
-            if h.term.category in _ANCHOR_CATEGORIES:
-                out.add(f"{h.term.category}:{h.term.entry}")
-        for number in _NUMBER.findall(ftitle.text + "\n" + fsample.text):
-            value = int(number.replace(" ", "").replace("\u00a0", ""))
-            if not 1900 <= value <= 2100:  # years say little about the event
-                out.add(f"n:{value}")
-        if published is not None:
-            for d in find_dates(sample, published, fsample) + find_dates(title, published, ftitle):
-                out.add(f"d:{d.date.isoformat()}")
-        return frozenset(out)
-
-    def _terms(self, stems: list[str]) -> dict[str, float]:
+    def _terms(self, counts: dict[str, int]) -> dict[str, float]:
         """The document's most distinctive stems (TOP_STEMS), tf-idf weighted and normalised."""
-        if not stems:
+        if not counts:
             return {}
-        counts = Counter(stems)
         keys = list(counts)
         tf = np.fromiter(counts.values(), np.float64, len(keys))
         df = np.fromiter(map(self._stem_df.get, keys, repeat(0)), np.float64, len(keys))
@@ -372,7 +446,7 @@ class StoryIndex:
         norm = float(np.sqrt(np.sum(weights[top] ** 2))) or 1.0
         return {keys[i]: float(weights[i]) / norm for i in top.tolist()}
 
-    def _related(self, doc: Doc, anchors: frozenset[str], terms: dict[str, float]) -> list[tuple[float, str]]:
+    def _related(self, doc: Features, terms: dict[str, float]) -> list[tuple[float, str]]:
         """Another write-up of the same event: rare anchors in common (any language), or the same distinctive
         vocabulary (same language) backed by at least one shared rare anchor.
 
@@ -380,6 +454,7 @@ class StoryIndex:
         they are the only candidates; a rare anchor in more than ``MAX_POSTINGS`` documents finds none. Returns
         (score, best-matching document) for every story that matches, best first.
         """
+        anchors = doc.anchors
         counts: Counter[str] = Counter()
         for a in anchors:
             if a.startswith(_RARE):
@@ -421,22 +496,16 @@ _STOP = frozenset(
 )
 
 
-def _stems(words: list[str]) -> list[str]:
-    """Crude language-neutral stems: the first six letters of words of four letters or more."""
-    return [w[:6] for w in words if len(w) >= 4 and w not in _STOP and not w.isdigit()]
-
-
 def _close_in_time(a: datetime | None, b: datetime | None, days: int) -> bool:
     if a is None or b is None:
         return True
     return abs(a - b) <= timedelta(days=days)
 
 
-def cluster(docs: list[Doc], **options: object) -> list[Assignment]:
+def cluster(docs: list[Doc], workers: int = 1, **options: object) -> list[Assignment]:
     """Cluster documents in publication order; assignments come back in input order."""
     index = StoryIndex(**options)  # type: ignore[arg-type]
     order = sorted(range(len(docs)), key=lambda i: (docs[i].published_at is None, docs[i].published_at or 0, i))
-    out: dict[int, Assignment] = {}
-    for i in order:
-        out[i] = index.add(docs[i])
+    placed = list(index.add_all((docs[i] for i in order), workers=workers))
+    out = dict(zip(order, placed, strict=True))
     return [dataclasses.replace(out[i], story=index.story_of(out[i].id)) for i in range(len(docs))]

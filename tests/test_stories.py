@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from monitor.archive.store import Archive
 from monitor.farm import Farm
 from monitor.stories import Doc, StoryIndex, cluster
@@ -138,3 +140,14 @@ def test_a_later_write_up_joins_two_stories_under_the_first_publisher() -> None:
     assert alone[0].story != alone[1].story, "the fixture needs two stories the third one bridges"
     got = {x.id: x for x in cluster([c, b, a])}
     assert got["a"].story == got["b"].story == got["c"].story == "a"
+
+
+def test_worker_processes_place_every_document_as_one_process_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Featurizing in a pool (``monitor cluster --workers``) changes speed, not results: the whole farm, in the
+    pool's batches (small here, so there are ten of them), gets the same stories, copies and relations."""
+    monkeypatch.setattr("monitor.stories._BATCH", 16)
+    docs = [Doc(a.key, a.title, a.text, a.lang.split("-")[0], a.published_local) for a in Farm().articles]
+    one = cluster(docs)
+    two = cluster(docs, workers=2)
+    assert one == two
+    assert len({a.story for a in one}) < len(docs) - 40  # and the farm's reprints did group
