@@ -25,6 +25,7 @@ The rules, in the order an editor would apply them:
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -39,6 +40,13 @@ LANGUAGE_SAMPLE = 2_000  # characters of text read for the language (plus the ti
 _HIGH_TOPICS = {"strike", "protest", "layoffs_closure", "safety"}
 _WEIGHTS = {"organization": 0.9, "person": 1.0, "place": 0.3, "topic": 0.35, "alarm": 0.6}
 _EVENT_WINDOW = 80  # characters between a date and the event word that names its kind
+# «Читайте также: <another story's headline>» — site chrome linking other stories, often labour ones: never
+# evidence about this article. A marker alone on its line takes the next line (the linked headline) with it.
+_READ_ALSO = re.compile(
+    r"(?im)^[ \t]*(?:читайте также|читайте по теме|читайте еще|читайте ещё|еще по теме|ещё по теме|см\. также|"
+    r"смотрите также|сондай-ақ оқыңыз|оқи отырыңыз|тағы оқыңыз|оқыңыз|тақырыпқа орай|sonda[ıi]-aq oqy[ńn]yz|"
+    r"oq[ıi] otyry[ńn]yz|read also|read more|see also|related)\b[ \t:.—–-]*(?:$\n?)?[^\n]*"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +146,11 @@ def _longest(hits: list[Hit]) -> list[Hit]:
     return kept
 
 
+def _mask_read_also(text: str) -> str:
+    """Blank «read also» lines out, keeping every other character where it was (match offsets stay true)."""
+    return _READ_ALSO.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+
+
 def classify(
     title: str,
     text: str,
@@ -148,7 +161,7 @@ def classify(
     """Classify one article. Never raises on odd input: empty, huge or binary-looking text yields a result."""
     lex = lexicons or default_lexicons()
     title = (title or "")[:2000]
-    text = (text or "")[:MAX_TEXT]
+    text = _mask_read_also((text or "")[:MAX_TEXT])
     lang = detect_language(text[:LANGUAGE_SAMPLE], title)
     ftitle, ftext = fold(title), fold(text)
     matches = _hits(lex, title, ftitle, "title") + _hits(lex, text, ftext, "text")
