@@ -219,11 +219,12 @@ _MINHASH = MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32)  # crc32: C and stabl
 
 
 def _paragraph(folded: str) -> Paragraph:
-    key = int.from_bytes(hashlib.blake2b(folded.encode(), digest_size=8).digest(), "big")
+    # lone surrogates (broken UTF-16 in scraped text) must hash, not raise
+    key = int.from_bytes(hashlib.blake2b(folded.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
     words = _WORD.findall(folded)
     if len(words) < 3:
         return Paragraph(key, bool(_CHROME.search(folded)), len(words), 0, None)
-    shingles = {" ".join(words[i : i + 3]).encode() for i in range(len(words) - 2)}
+    shingles = {" ".join(words[i : i + 3]).encode("utf-8", "surrogatepass") for i in range(len(words) - 2)}
     _MINHASH.clear()
     _MINHASH.update_batch(list(shingles))
     return Paragraph(key, bool(_CHROME.search(folded)), len(words), len(shingles), _MINHASH.hashvalues.copy())
