@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from monitor.archive.models import Article, Classification, Source
+from monitor.archive.models import Article, Classification, Source, Story
 from monitor.archive.store import Archive
 from monitor.digest import build_digest, render
 from monitor.farm import FarmServer
@@ -151,6 +151,24 @@ def test_verbatim_reprints_link_to_their_original(crawled: tuple[Archive, str], 
     orig, _ = _article(archive, farm, "kazlenta/troops-camp-zhezkazgan")
     assert copy.story_id == orig.story_id
     assert copy.duplicate_of_id == orig.id or orig.duplicate_of_id == copy.id
+
+
+def test_write_ups_are_named_by_their_relation_to_the_first_publisher(
+    crawled: tuple[Archive, str], farm: FarmServer
+) -> None:
+    """In every stored story, a write-up (not a copy) in another language than the story's first article is a
+    translation, one in the same language a related report — whichever member it was matched through."""
+    archive, _ = crawled
+    with archive.session() as s:
+        rows = list(s.scalars(select(Article).where(Article.story_id.is_not(None))))
+        first_ids = {st.id: st.first_article_id for st in s.scalars(select(Story))}
+    by_id = {r.id: r for r in rows}
+    first = {story: by_id[art] for story, art in first_ids.items() if art in by_id}
+    assert all(first[r.story_id].id == r.id for r in rows if r.relation is None)  # only the first has none
+    write_ups = [r for r in rows if r.relation in ("translation", "related") and r.story_id in first]
+    assert len({r.relation for r in write_ups}) == 2  # the farm has both
+    for r in write_ups:
+        assert r.relation == ("translation" if r.language != first[r.story_id].language else "related"), r.url
 
 
 def test_second_crawl_adds_nothing(crawled: tuple[Archive, str], farm: FarmServer) -> None:

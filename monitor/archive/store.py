@@ -331,6 +331,7 @@ class Archive:
             index = StoryIndex(window_days=window_days)
             by_url: dict[str, int] = {}
             placed: list[tuple[int, int | None, bool, str | None, str | None]] = []
+            language: dict[int, str] = {}
             firsts: dict[int, tuple[str, datetime | None]] = {}  # title and date of each story's first article
             for art_id, title, text, lang, published, fetched, story_id, locked, declared, url, canon in rows:
                 got = index.add(Doc(str(art_id), title, text, lang, published or fetched))
@@ -344,6 +345,7 @@ class Archive:
                 if got.story == str(art_id):
                     firsts[art_id] = (title, published)
                 placed.append((art_id, story_id, bool(locked), dup, rel))
+                language[art_id] = lang or ""
             # stories are final only once every article is in: a later write-up can join two of them
             members: dict[str, list[tuple[int, int | None, bool, str | None, str | None]]] = {}
             for item in placed:
@@ -363,9 +365,14 @@ class Archive:
                     if locked:
                         continue
                     copy = bool(dup) and rel in ("exact", "near")
+                    if art_id != first_id and not copy:
+                        # a write-up (matched directly or through a story it bridged): named by its relation to
+                        # the story's first publisher
+                        first_lang, lang = language[first_id], language[art_id]
+                        rel = "translation" if first_lang and lang and lang != first_lang else "related"
                     updates.append({"id": art_id, "story_id": story.id,
                                     "duplicate_of_id": int(dup) if copy and dup else None,
-                                    "relation": rel if dup else None})  # fmt: skip
+                                    "relation": rel if art_id != first_id else None})  # fmt: skip
             for chunk in range(0, len(updates), 1000):
                 s.execute(update(Article), updates[chunk : chunk + 1000])
 
