@@ -21,6 +21,7 @@ import hashlib
 import math
 import multiprocessing
 import re
+import sys
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -284,7 +285,8 @@ class StoryIndex:
         self._hashes: dict[str, str] = {}  # content hash → first document id
         self._paragraphs: Counter[int] = Counter()
         self._anchor_df: Counter[str] = Counter()
-        self._by_anchor: dict[str, set[str]] = {}
+        # anchor → documents in the order they were added (a dict, not a set: ties break the same way every run)
+        self._by_anchor: dict[str, dict[str, None]] = {}
         self._stem_df: Counter[str] = Counter()
         self._story_of: dict[str, str] = {}  # document → the story it joined (follow _merged_into for its root)
         self._merged_into: dict[str, str] = {}  # story → the older story it was merged into
@@ -320,7 +322,8 @@ class StoryIndex:
         self._added += 1
         if f.published_at is not None and self._added % 1000 == 0:
             self.evict_before(f.published_at - timedelta(days=self.window_days))
-        content_hash, anchors = f.content_hash, f.anchors
+        # interned: the index holds each anchor and stem string once, not once per document (~2.5 KB a document)
+        content_hash, anchors = f.content_hash, frozenset(map(sys.intern, f.anchors))
         match: tuple[str, str] | None = None
         if content_hash and content_hash in self._hashes:
             match = (self._hashes[content_hash], "exact")
@@ -350,7 +353,7 @@ class StoryIndex:
         self._story_of[f.id] = story
         self._anchor_df.update(anchors)
         for a in anchors:
-            self._by_anchor.setdefault(a, set()).add(f.id)
+            self._by_anchor.setdefault(a, {})[f.id] = None
         self._stem_df.update(f.stems.keys())
         for other in bridged:  # this write-up ties two stories together: one event reported twice over
             story = self.join(f.id, other)
@@ -370,7 +373,7 @@ class StoryIndex:
                 self._bands.remove(entry.slot)
             for a in entry.anchors:
                 self._anchor_df[a] -= 1
-                self._by_anchor.get(a, set()).discard(doc_id)
+                self._by_anchor.get(a, {}).pop(doc_id, None)
         if old:
             for key in [k for k, n in self._anchor_df.items() if n <= 0]:
                 del self._anchor_df[key], self._by_anchor[key]
@@ -445,7 +448,7 @@ class StoryIndex:
         top = np.argsort(-weights, kind="stable")[:TOP_STEMS]
         top = top[weights[top] > 0]
         norm = float(np.sqrt(np.sum(weights[top] ** 2))) or 1.0
-        return {keys[i]: float(weights[i]) / norm for i in top.tolist()}
+        return {sys.intern(keys[i]): float(weights[i]) / norm for i in top.tolist()}
 
     def _related(self, doc: Features, terms: dict[str, float]) -> list[tuple[float, str]]:
         """Another write-up of the same event: rare anchors in common (any language), or the same distinctive
@@ -457,11 +460,11 @@ class StoryIndex:
         """
         anchors = doc.anchors
         counts: Counter[str] = Counter()
-        for a in anchors:
+        for a in sorted(anchors):
             if a.startswith(_RARE):
-                postings = self._by_anchor.get(a, ())
+                postings = self._by_anchor.get(a, {})
                 if len(postings) <= MAX_POSTINGS:
-                    counts.update(postings)
+                    counts.update(postings.keys())
         if not counts:
             return []
         n = len(self._entries) + 1
@@ -473,8 +476,9 @@ class StoryIndex:
             if not _close_in_time(doc.published_at, other.published_at, self.story_days):
                 continue
             common = anchors & other.anchors
-            w_common = sum(weights[a] for a in common)
-            w_union = w_common + sum(
+            # fsum: exact, so the score does not depend on the (per-process) order of set iteration
+            w_common = math.fsum(weights[a] for a in common)
+            w_union = w_common + math.fsum(
                 weights[a] if a in weights else math.log((n + 1) / (df.get(a, 0) + 0.5))
                 for a in anchors.symmetric_difference(other.anchors)
             )
