@@ -470,24 +470,31 @@ class StoryIndex:
         n = len(self._entries) + 1
         df = self._anchor_df
         weights = {a: math.log((n + 1) / (df.get(a, 0) + 0.5)) for a in anchors}
+        w_self = math.fsum(weights.values())
+
+        def weight(anchor: str) -> float:
+            w = weights.get(anchor)
+            if w is None:
+                w = weights[anchor] = math.log((n + 1) / (df.get(anchor, 0) + 0.5))
+            return w
+
         scored: dict[str, tuple[float, str]] = {}  # story → its best-matching document
         for other_id, _ in counts.most_common(MAX_CANDIDATES):
             other = self._entries[other_id]
             if not _close_in_time(doc.published_at, other.published_at, self.story_days):
                 continue
             common = anchors & other.anchors
-            # fsum: exact, so the score does not depend on the (per-process) order of set iteration
-            w_common = math.fsum(weights[a] for a in common)
-            w_union = w_common + math.fsum(
-                weights[a] if a in weights else math.log((n + 1) / (df.get(a, 0) + 0.5))
-                for a in anchors.symmetric_difference(other.anchors)
-            )
-            score = w_common / w_union if w_union and len(common) >= self.anchor_min_shared else 0.0
-            if score < self.anchor_min_score and doc.language == other.language:
-                cosine = sum(w * other.terms.get(st, 0.0) for st, w in terms.items())
-                score = cosine if cosine >= self.text_min_cosine else 0.0
-            elif score < self.anchor_min_score:
+            score = 0.0
+            if len(common) >= self.anchor_min_shared:
+                # fsum: exact, so the score does not depend on the (per-process) order of set iteration
+                w_common = math.fsum(weights[a] for a in common)
+                w_union = w_self + math.fsum(weight(a) for a in other.anchors if a not in anchors)
+                score = w_common / w_union if w_union else 0.0
+            if score < self.anchor_min_score:
                 score = 0.0
+                if doc.language == other.language:
+                    cosine = sum(w * other.terms.get(st, 0.0) for st, w in terms.items())
+                    score = cosine if cosine >= self.text_min_cosine else 0.0
             story = self.story_of(other_id)
             if score and score > scored.get(story, (0.0, ""))[0]:
                 scored[story] = (score, other_id)
