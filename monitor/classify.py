@@ -117,14 +117,19 @@ def _hits(lex: Lexicons, text: str, folded: Folded, fname: str) -> list[Match]:
 
 
 def _near_context(lex: Lexicons, matches: list[Match]) -> list[Match]:
-    """Drop topic matches whose entry wants its context word close by (``near``) when none is."""
-    rules = {eid: (e.requires, e.near) for eid, e in lex.entries("topic") if e.requires and e.near}
+    """Drop topic and context matches whose entry wants another context word close by (``near``) when none is."""
+    rules = {
+        (cat, eid): (e.requires, e.near)
+        for cat in ("topic", "context")
+        for eid, e in lex.entries(cat)
+        if e.requires and e.near
+    }
     if not rules:
         return matches
     context = [m for m in matches if m.category == "context"]
     out = []
     for m in matches:
-        rule = rules.get(m.entry) if m.category == "topic" else None
+        rule = rules.get((m.category, m.entry))
         if rule is None or any(
             c.entry == rule[0] and c.field == m.field and abs(c.start - m.start) <= rule[1] for c in context
         ):

@@ -68,3 +68,44 @@ def test_bad_input_never_raises() -> None:
         assert c.relevant is False
     huge = "Забастовка на заводе Казахмыс. " * 40_000  # ~1.2 MB
     assert classify("Казахмыс", huge, PUB).relevant
+
+
+def test_a_read_also_line_is_not_the_article() -> None:
+    """A weather repost whose only labour words sit in «Читайте также: <another headline>» is not relevant; the
+    same headline as the article's own text is. Offsets of the other matches still point at their characters."""
+    body = "В Жезказгане и Сатпаеве ночью до −8 °C, местами мокрый снег.\n\nФото: pixabay"
+    chrome = (
+        "\n\nЧитайте также: Горняки Южного рудника отказались спускаться в шахту"
+        "\n\nОқи отырыңыз:\nКеншілер ереуілге шықты"
+    )
+    c = classify("В Жезказгане ожидается первый снег", body + chrome, PUB)
+    assert not c.relevant and not c.topics
+    for m in c.matches:
+        assert (body + chrome)[m.start : m.end] == m.text
+    assert classify("Горняки Южного рудника отказались спускаться в шахту", body, PUB).relevant
+
+
+@pytest.mark.parametrize(
+    ("title", "relevant"),
+    [
+        ("Водители автобусов в Таразе жалуются на задержку зарплаты", True),
+        ("Медбикелер Ақтөбеде үш ай бойы жалақы ала алмай отыр", True),
+        ("Жители Тараза жалуются на ямы во дворах", False),  # a complaint, but not of employees
+        ("Болельщики требуют отставки тренера «Кайрата»", False),
+    ],
+)
+def test_employees_complaining_are_labour_evidence(title: str, relevant: bool) -> None:
+    assert classify(title, "", PUB).relevant is relevant
+
+
+def test_curfew_for_minors_is_no_alarm_but_a_curfew_is() -> None:
+    minors = classify("В Сатпаеве выявили 14 подростков, нарушивших комендантский час", "", PUB)
+    assert not minors.relevant and not minors.alarms
+    assert classify("В Сатпаеве ввели комендантский час", "", PUB).severity == "alarm"
+
+
+def test_both_kazakh_latin_alphabets_fold_the_dotless_i() -> None:
+    """ı is и in the 2018 alphabet («jınaldy» = жиналды) and і in the 2021 one («käsıpodaq» = кәсіподақ): both
+    fold to the same letter as the Cyrillic, so one lexicon entry serves all three spellings."""
+    assert classify("Jezqazǵanda kenshiler jalaqyny ındeksatsıalaýdy talap etip jınaldy", "", PUB).relevant
+    assert "repression" in classify("Jañaözende käsıpodaq jetekşısı ūstaldy", "", PUB).topics
