@@ -78,7 +78,6 @@ class Assignment:
 @dataclass(slots=True)
 class _Entry:
     id: str
-    story: str
     language: str
     published_at: datetime | None
     slot: int  # row of its MinHash signature in the band index, -1 for a text too short for shingles
@@ -120,8 +119,8 @@ class _Bands:
     def insert(self, doc_id: str, signature: np.ndarray, keys: np.ndarray) -> int:
         row = len(self.ids)
         if row == len(self.signatures):
-            self.signatures = np.resize(self.signatures, (2 * row, NUM_PERM))
-            self.alive = np.resize(self.alive, 2 * row)
+            self.signatures = np.concatenate([self.signatures, np.empty_like(self.signatures)])
+            self.alive = np.concatenate([self.alive, np.zeros_like(self.alive)])
         self.signatures[row], self.alive[row] = signature, True
         self.ids.append(doc_id)
         for key in keys.tolist():
@@ -183,6 +182,8 @@ class _Bands:
 
 @dataclass(frozen=True, slots=True)
 class Paragraph:
+    """One paragraph of a document, hashed on its own so the index can leave site chrome out afterwards."""
+
     key: int  # stable hash of the folded paragraph (boilerplate counting)
     chrome: bool  # site chrome by its wording («подписывайтесь», «читайте также» …)
     words: int
@@ -349,7 +350,7 @@ class StoryIndex:
         if old is not None and old.slot >= 0:
             self._bands.remove(old.slot)  # the same id again: its newer text replaces the old
         slot = self._bands.insert(f.id, signature, keys) if signature is not None and keys is not None else -1
-        self._entries[f.id] = _Entry(f.id, story, f.language, f.published_at, slot, size, anchors, terms)
+        self._entries[f.id] = _Entry(f.id, f.language, f.published_at, slot, size, anchors, terms)
         self._story_of[f.id] = story
         self._anchor_df.update(anchors)
         for a in anchors:
