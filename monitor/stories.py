@@ -3,15 +3,18 @@
 Three layers, cheapest first, all incremental (one document at a time, against a sliding window):
 
 1. **exact**: the same normalised text (hash of folded words);
-2. **near**: MinHash LSH (datasketch) over word 3-shingles, verified by estimated Jaccard, or by containment for
-   truncated and extended reprints (a lead-only copy is contained in its original). Paragraphs seen in several
-   earlier documents (site boilerplate: footers, "read also") are left out of the shingles;
+2. **near**: MinHash (datasketch) over word 3-shingles with LSH banding (:class:`_Bands`), verified by estimated
+   Jaccard, or by containment for truncated and extended reprints (a lead-only copy is contained in its original).
+   Paragraphs seen in several earlier documents (site boilerplate: footers, "read also") are left out;
 3. **story**: shingles never join independent reports or a ru↔kk translation, so documents also carry *anchors* —
    the lexicon entities (people, places, organisations), numbers and dates they mention, all language-independent.
    Two documents within ``story_days`` of each other whose rare anchors overlap enough are one story: a
-   ``translation`` when the languages differ, ``related`` otherwise.
+   ``translation`` when the languages differ, ``related`` otherwise. A document that matches two stories well
+   merges them; the story whose first document came first leads.
 
-Nothing here knows about Scrapy or the database: the crawl, ``monitor cluster`` and the benchmarks share it.
+Placing a document has two halves: :func:`featurize` needs no index (so it can run in worker processes) and
+:meth:`StoryIndex.place` does the rest. Nothing here knows about Scrapy or the database: the crawl,
+``monitor cluster`` and the benchmarks share it.
 """
 
 from __future__ import annotations
