@@ -34,7 +34,8 @@ def _vocabulary(rng: random.Random, size: int = 60_000) -> list[str]:
 
 def generate(n: int, planted: dict[str, str], seed: int = 7) -> Iterator[Doc]:
     """Documents with realistic overlap: farm sentences with half their words swapped for words from a large
-    vocabulary, so two unrelated documents share topic words and names but not whole passages.
+    vocabulary, and every number and name, so two unrelated documents share topic words and places (from the
+    lexicons) but not whole passages nor the facts (numbers, dates, names) that make one event.
 
     Streamed, as the archive streams them: only the last 2,000 (the reprint sources) are held. Each planted
     reprint's id is recorded in ``planted`` with its source's."""
@@ -42,8 +43,15 @@ def generate(n: int, planted: dict[str, str], seed: int = 7) -> Iterator[Doc]:
     vocab = _vocabulary(rng)
     pool = [s.strip() for a in Farm().articles for s in re.split(r"(?<=[.!?])\s+", a.text) if len(s) > 40]
 
+    def word(w: str) -> str:
+        if any(c.isdigit() for c in w):
+            return str(rng.randint(10, 9999))  # every document its own numbers and dates ...
+        if w[:1].isupper():
+            return rng.choice(vocab).capitalize()  # ... and its own names: unrelated events share no facts
+        return w if rng.random() < 0.5 else rng.choice(vocab)
+
     def sentence() -> str:
-        return " ".join(w if rng.random() < 0.5 else rng.choice(vocab) for w in rng.choice(pool).split())
+        return " ".join(map(word, rng.choice(pool).split()))
 
     sentences = pool  # reprints extend a document with one of these
     start = datetime(2026, 6, 1, 8, 0).astimezone()

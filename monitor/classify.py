@@ -10,7 +10,8 @@ The rules, in the order an editor would apply them:
    arrest is not repression).
 3. The article is **relevant** when any of these holds:
    a. a watched organisation (KazakhMys …) with any topic or alarm, or as the subject (in the title, or named
-      twice) — a passing mention in a copper-price story is not enough;
+      twice) of anything but a production, earnings or price report — a passing mention in a copper-price story
+      is not enough;
    b. a watched person (Berik Zhagiparov …);
    c. the watched region (Zhezkazgan, Satpaev, Ulytau, Balkhash) with a labour topic or a standalone alarm
       (troops, curfew, shooting …; a detention counts only next to a labour topic);
@@ -220,9 +221,10 @@ def classify(
     abroad = foreign_weight > 0 and foreign_weight >= kz_weight
 
     reasons: list[str] = []
-    if watched_orgs and (topics_found or alarms_found or labour_hits) and not abroad:
+    # politics alone (a minister, a government plan) is a modifier, not a story about the company's workers
+    if watched_orgs and (set(topics_found) - {"politics"} or alarms_found or labour_hits) and not abroad:
         reasons.append(f"watched organisation {', '.join(sorted(watched_orgs))} with a topic")
-    elif watched_orgs and max(orgs[o] for o in watched_orgs) >= 2 and not abroad:
+    elif watched_orgs and max(orgs[o] for o in watched_orgs) >= 2 and "business_results" not in context and not abroad:
         reasons.append(f"watched organisation {', '.join(sorted(watched_orgs))} is the subject (title or repeated)")
     if watched_people:
         reasons.append(f"watched person {', '.join(sorted(watched_people))}")

@@ -109,3 +109,24 @@ def test_both_kazakh_latin_alphabets_fold_the_dotless_i() -> None:
     fold to the same letter as the Cyrillic, so one lexicon entry serves all three spellings."""
     assert classify("Jezqazǵanda kenshiler jalaqyny ındeksatsıalaýdy talap etip jınaldy", "", PUB).relevant
     assert "repression" in classify("Jañaözende käsıpodaq jetekşısı ūstaldy", "", PUB).topics
+
+
+def test_latin_kazakh_that_writes_y_as_dotless_i_matches_too() -> None:
+    """Some sites write ы with ı too («narazılıq» = наразылық, «jūmıssız» = жұмыссыз): matching folds ы to и, so
+    the Cyrillic entries cover them."""
+    got = classify("Aqtauda narazılıq aktsiiasına şıqqan mūnaişılar polisiiağa jetkizildi", "", PUB)
+    assert got.relevant and "protest" in got.topics
+
+
+def test_a_watched_company_in_a_production_report_is_business_news() -> None:
+    """KazakhMys as the subject makes an article relevant (a new director, a new collective agreement) unless the
+    article is a production, earnings or price report with no labour topic in it."""
+    output = classify(
+        "«Казахмыс» нарастил выпуск катодной меди на 4% в третьем квартале",
+        "Корпорация «Казахмыс» за июль–сентябрь произвела 62 тысячи тонн катодной меди.",
+        PUB,
+    )
+    assert not output.relevant
+    assert classify("В «Казахмысе» сменился директор Жезказганского комплекса", "«Казахмыс» сообщил.", PUB).relevant
+    strike = classify("«Казахмыс» снизил выпуск меди из-за забастовки горняков", "", PUB)
+    assert strike.relevant and "strike" in strike.topics
