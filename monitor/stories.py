@@ -27,9 +27,11 @@ import dataclasses
 import hashlib
 import math
 import multiprocessing
+import operator
 import re
 import sys
 import zlib
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -80,6 +82,7 @@ _RARE = ("n:", "person:", "d:", "e:")  # anchors specific to one event: a number
 _NAME = re.compile(r"(?<![\w'-])([A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][\w'-]{3,})")
 _SENTENCE_START = re.compile(r"(?:^|[.!?…:;—–\n]\s*|[.!?…]\s*[»\")]\s*)$")
 NAME_KEY = 5
+_NAMED = ("e:", "person:")
 PRIOR_ANCHORS = 1.5  # how many (rarest) anchors' worth a containment's denominator starts with
 
 
@@ -111,7 +114,7 @@ class _Entry:
     slot: int  # row of its MinHash signature in the band index, -1 for a text too short for shingles
     size: int
     anchors: frozenset[str]
-    lead: frozenset[str]  # the anchors of the title and first paragraph: what the report is about
+    lead: tuple[str, ...]  # the anchors of the title and first paragraph (a tuple: a tenth of a set's memory)
     terms: dict[str, float]  # top stems with tf-idf weights, L2-normalised (same-language rewrites)
 
 
@@ -242,15 +245,14 @@ def featurize(doc: Doc, lexicons: Lexicons) -> Features:
     words_all = _WORD.findall(ftext.text) or _WORD.findall(ftitle.text)
     content_hash = hashlib.sha1(" ".join(words_all).encode()).hexdigest() if words_all else ""
     paragraphs = [_paragraph(p) for p in ftext.text.split("\n") if p.strip()]
-    # the lead is the first paragraph; the rest is read up to 20,000 characters (a 1 MB page is not an article)
-    body = text.lstrip()
-    cut = body.find("\n", 0, 20_000)
-    lead = body[: cut if cut >= 0 else 20_000]
-    rest = body[len(lead) : len(lead) + 20_000]
-    lead_anchors = _anchors(lexicons, doc.title or "", ftitle, doc.published_at) | _anchors(
-        lexicons, lead, fold(lead), doc.published_at
-    )
-    anchors = lead_anchors | _anchors(lexicons, rest, fold(rest), doc.published_at)
+    # the lead is the first paragraph; anchors are read in the first 20,000 characters (a 1 MB page is no article)
+    sample, fsample = (text, ftext) if len(text) <= 20_000 else (text[:20_000], fold(text[:20_000]))
+    start = len(sample) - len(sample.lstrip())
+    lead_end = sample.find("\n", start)
+    title_anchors, _ = _anchors(lexicons, doc.title or "", ftitle, doc.published_at, len(doc.title or ""))
+    lead, rest = _anchors(lexicons, sample, fsample, doc.published_at, lead_end if lead_end >= 0 else len(sample))
+    lead_anchors = frozenset(title_anchors | lead)
+    anchors = lead_anchors | rest
     stems = dict(Counter(w[:6] for w in words_all if len(w) >= 4 and w not in _STOP and not w.isdigit()))
     return Features(doc.id, doc.language, doc.published_at, content_hash, paragraphs, anchors, lead_anchors, stems)
 
@@ -270,40 +272,46 @@ def _paragraph(folded: str) -> Paragraph:
     return Paragraph(key, bool(_CHROME.search(folded)), len(words), len(shingles), _MINHASH.hashvalues.copy())
 
 
-def _anchors(lexicons: Lexicons, text: str, ftext: Folded, published: datetime | None) -> frozenset[str]:
-    """Language-independent marks of the event: lexicon entities, numbers (not years), months and resolved
-    dates."""
+def _anchors(
+    lexicons: Lexicons, text: str, ftext: Folded, published: datetime | None, lead_end: int
+) -> tuple[set[str], set[str]]:
+    """Language-independent marks of the event: lexicon entities, names, numbers (not years), months and resolved
+    dates; those found before ``lead_end`` (the lead) apart from the rest."""
+    lead: set[str] = set()
+    rest: set[str] = set()
     if not text.strip():
-        return frozenset()
-    out: set[str] = set()
+        return lead, rest
     known: list[tuple[int, int]] = []  # spans the lexicons name: not names again
     for h in lexicons.matcher.find_folded(text, ftext):
         known.append((h.start, h.end))
         if h.term.category in _ANCHOR_CATEGORIES:
-            out.add(f"{h.term.category}:{h.term.entry}")
-    for digits, scale in _NUMBER.findall(ftext.text):
-        value = _number(digits, scale)
+            (lead if h.start < lead_end else rest).add(f"{h.term.category}:{h.term.entry}")
+    for m in _NUMBER.finditer(ftext.text):
+        value = _number(m.group(1), m.group(2) or "")
         if value is not None:
-            out.add(f"n:{value}")
-    for ru, kk in _MONTH.findall(ftext.text):
-        month = month_number(ru or kk)
+            (lead if ftext.orig(m.start()) < lead_end else rest).add(f"n:{value}")
+    for m in _MONTH.finditer(ftext.text):
+        month = month_number(m.group(1) or m.group(2))
         if month is not None:
-            out.add(f"m:{month}")
+            (lead if ftext.orig(m.start()) < lead_end else rest).add(f"m:{month}")
     if published is not None:
         # «today» and «yesterday» resolve to the same dates in every report of the day: only other dates count
         day = published.date()
-        out.update(
-            f"d:{d.date.isoformat()}"
-            for d in find_dates(text, published, ftext)
-            if not timedelta(0) <= day - d.date <= timedelta(days=1)
-        )
+        for d in find_dates(text, published, ftext):
+            if not timedelta(0) <= day - d.date <= timedelta(days=1):
+                (lead if d.start < lead_end else rest).add(f"d:{d.date.isoformat()}")
+    known.sort()
+    starts = [start for start, _ in known]
     for m in _NAME.finditer(text):
-        if any(start < m.end() and m.start() < end for start, end in known) or m.group(1).isupper():
+        at = bisect_right(starts, m.end())  # hits starting before the name ends; the last few may overlap it
+        if any(end > m.start() for _, end in known[max(0, at - 4) : at]) or m.group(1).isupper():
             continue  # a lexicon entity already, or an acronym (ТОО, МВД, LLP): a kind of body, not this one
         quoted = text[max(0, m.start() - 3) : m.start()].endswith(("«", '"', "“", "„"))
         if quoted or not _SENTENCE_START.search(text[max(0, m.start() - 6) : m.start()]):
-            out.add("e:" + fold(m.group(1)).text[:NAME_KEY])
-    return frozenset(out)
+            # Cyrillic-only text folds letter for letter: the folded name is at the same offsets
+            key = ftext.text[m.start() : m.start() + NAME_KEY] if not ftext.breaks else fold(m.group(1)).text
+            (lead if m.start() < lead_end else rest).add("e:" + key[:NAME_KEY])
+    return lead, rest
 
 
 def _number(digits: str, scale: str) -> str | None:
@@ -340,7 +348,7 @@ class StoryIndex:
     window_days: int = 30
     story_days: int = 6
     join_min: float = 0.6  # a write-up joins the story of its best candidate with this probability
-    bridge_min: float = 0.9  # a write-up matching a second story with this probability merges the two
+    bridge_min: float = 0.95  # a write-up matching a second story with this probability merges the two
     lexicons: Lexicons = field(default_factory=default_lexicons)
 
     def __post_init__(self) -> None:
@@ -416,7 +424,7 @@ class StoryIndex:
         if old is not None and old.slot >= 0:
             self._bands.remove(old.slot)  # the same id again: its newer text replaces the old
         slot = self._bands.insert(f.id, signature, keys) if signature is not None and keys is not None else -1
-        lead = frozenset(map(sys.intern, f.lead))
+        lead = tuple(sorted(map(sys.intern, f.lead)))
         self._entries[f.id] = _Entry(f.id, f.language, f.published_at, slot, size, anchors, lead, terms)
         self._story_of[f.id] = story
         self._anchor_df.update(anchors)
@@ -549,6 +557,7 @@ class StoryIndex:
         # containments are shrunk towards 0 by a prior of PRIOR_ANCHORS of the rarest anchors: a document naming
         # only «27» and «Shymkent» is not "contained" in every report that mentions 27 of something
         prior = PRIOR_ANCHORS * log_n
+        term_keys, term_weights, zeros = list(terms), list(terms.values()), repeat(0.0)
         out: list[Candidate] = []
         for other_id, _ in counts.most_common(MAX_CANDIDATES):
             other = self._entries[other_id]
@@ -556,15 +565,20 @@ class StoryIndex:
                 continue
             common = anchors & other.anchors
             w_common, w_other, w_other_lead = total(common), total(other.anchors), total(other.lead)
-            w_leads = total(lead & other.lead)
+            w_leads = total(lead.intersection(other.lead))
             lead_in_other = total(lead & other.anchors) / (w_lead + prior)
-            other_lead_in = total(other.lead & anchors) / (w_other_lead + prior)
+            other_lead_in = total(anchors.intersection(other.lead)) / (w_other_lead + prior)
             cosine = 0.0
-            if doc.language == other.language:
-                cosine = math.fsum(w * other.terms.get(st, 0.0) for st, w in terms.items())
+            if doc.language == other.language:  # summed in the document's own term order: the same every run
+                cosine = sum(map(operator.mul, term_weights, map(other.terms.get, term_keys, zeros)))
             features = {
                 # how many rare anchors both name, each weighted by rarity relative to the rarest possible
                 "rare": min(1.0, total([a for a in common if a.startswith(_RARE)]) / log_n / 3),
+                # a named workplace, firm or person that either report leads with: one dispute followed for days
+                "names": min(
+                    1.0,
+                    total([a for a in common if a.startswith(_NAMED) and (a in lead or a in other.lead)]) / log_n / 2,
+                ),
                 "jaccard": w_common / (w_self + w_other - w_common) if w_self + w_other > w_common else 0.0,
                 "containment": w_common / (min(w_self, w_other) + prior),
                 "cosine": cosine,
@@ -606,15 +620,16 @@ class Candidate:
 # Weights of :func:`same_event`, fitted by logistic regression (``bench/cluster_fit.py``) on the farm's story labels
 # and the dev split of the labelled story groups in ``tests/data/stories``; the test split was not used.
 SAME_EVENT_WEIGHTS = {
-    "containment": 2.47,
-    "cosine": 2.01,
-    "jaccard": 1.9,
-    "lead_max": 1.47,
-    "lead_min": 3.92,
-    "leads": 6.25,
-    "rare": 1.03,
+    "containment": 2.59,
+    "cosine": 1.77,
+    "jaccard": 2.1,
+    "lead_max": 1.35,
+    "lead_min": 3.79,
+    "leads": 5.86,
+    "names": 2.49,
+    "rare": -0.12,
 }
-SAME_EVENT_BIAS = -4.79
+SAME_EVENT_BIAS = -4.75
 
 
 def same_event(features: dict[str, float]) -> float:
@@ -627,7 +642,7 @@ def same_event(features: dict[str, float]) -> float:
     * ``leads``: the Jaccard of the two leads' anchors;
     * ``cosine``: of the distinctive stems, same language only (0 across languages).
     """
-    z = SAME_EVENT_BIAS + math.fsum(SAME_EVENT_WEIGHTS[k] * features[k] for k in sorted(SAME_EVENT_WEIGHTS))
+    z = SAME_EVENT_BIAS + sum([weight * features[k] for k, weight in SAME_EVENT_WEIGHTS.items()])
     return 1.0 / (1.0 + math.exp(-z))
 
 
