@@ -22,7 +22,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from monitor.text import Folded, fold
+from monitor.text import CharMap, Folded, fold
 
 LEXICON_DIR = Path(__file__).with_name("lexicons")
 _TERM_WORD = re.compile(r"^[\w.'«»\-]+\*?$")
@@ -99,13 +99,13 @@ class Hit:
 # Matching folds one letter further than :func:`fold`: ы → и. Latin Kazakh writes ы, і and и with ı, i and y in
 # every combination («narazılıq», «jınaldy», «qyzmet»), so only a common letter lets one term match them all.
 # (Kept out of ``fold`` itself, whose output is hashed into the archive.)
-_MATCH_FOLD = str.maketrans({"ы": "и"})
+_MATCH_FOLD = CharMap({"ы": "и"})
 
 
 def _compile_word(word: str) -> tuple[str, bool]:
     prefix = word.endswith("*")
     core = word[:-1] if prefix else word
-    folded = fold(core).text.translate(_MATCH_FOLD).strip(".«»")
+    folded = _MATCH_FOLD(fold(core).text).strip(".«»")
     return folded, prefix
 
 
@@ -149,7 +149,7 @@ class Matcher:
         """As :meth:`find`, for a text already folded (classification folds each field once)."""
         if self._candidates is None:
             return []
-        ftext = folded.text.translate(_MATCH_FOLD)
+        ftext = _MATCH_FOLD(folded.text)
         hits: list[Hit] = []
         for cand in self._candidates.finditer(ftext):
             m = _TOKEN.match(ftext, cand.start())

@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import text as sql
 from sqlalchemy.engine import Connection
 
-from monitor.text import fold
+from monitor.text import CharMap, fold
 
 # one character for one, so offsets survive (snippets are cut from the original text)
-_EXTRA = str.maketrans({"х": "к", "ы": "и", "й": "и", "э": "е", "ц": "с", "щ": "ш"})
+_EXTRA = CharMap({"х": "к", "ы": "и", "й": "и", "э": "е", "ц": "с", "щ": "ш"})
 _TOKEN = re.compile(r"\w+")
 # Endings stripped from query words (folded spelling), longest first, while at least MIN_STEM letters remain.
 _ENDINGS = sorted(
@@ -44,7 +44,7 @@ class QueryError(ValueError):
 
 def search_fold(text: str) -> str:
     """The search normalisation of a text (index side and query side alike)."""
-    return fold(text).text.translate(_EXTRA)
+    return _EXTRA(fold(text).text)
 
 
 def stem(word: str) -> str:
@@ -263,7 +263,7 @@ def _json_list(value: Any) -> list[str]:
 def snippet(text: str, stems: list[str], width: int = 220, mark: tuple[str, str] = ("[", "]")) -> str:
     """A window of the original text around the first match, matched words wrapped in ``mark``."""
     folded = fold(text)
-    ftext = folded.text.translate(_EXTRA)
+    ftext = _EXTRA(folded.text)
     spans = []
     for m in _TOKEN.finditer(ftext):
         if any(m.group().startswith(s) for s in stems):

@@ -29,13 +29,13 @@ import math
 import multiprocessing
 import operator
 import re
-import sys
 import zlib
+from array import array
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import islice, repeat
 
 import numpy as np
@@ -109,13 +109,114 @@ class Assignment:
 @dataclass(slots=True)
 class _Entry:
     id: str
+    serial: int  # the order it was added in: postings name documents by it
     language: str
-    published_at: datetime | None
+    published: int | None  # microseconds since the epoch (:func:`_micros`)
     slot: int  # row of its MinHash signature in the band index, -1 for a text too short for shingles
     size: int
-    anchors: frozenset[str]
-    lead: tuple[str, ...]  # the anchors of the title and first paragraph (a tuple: a tenth of a set's memory)
-    terms: dict[str, float]  # top stems with tf-idf weights, L2-normalised (same-language rewrites)
+    anchors: np.ndarray  # anchor ids (:class:`_Anchors`), int32
+    flags: np.ndarray  # uint8, parallel to ``anchors``: _THEIR_LEAD, _RARE_BIT, _NAMED_BIT
+    stems: np.ndarray  # ids of its top stems (:meth:`StoryIndex._terms`), int32
+    weights: np.ndarray  # their tf-idf weights, L2-normalised (same-language rewrites), float64
+
+
+# Bits of an anchor as two documents are compared: in the new document, in its lead, in the other's lead, and
+# the anchor's kind. The columns of _SUMS are the anchor weights :meth:`StoryIndex.candidates` adds up per pair:
+# all the other's, the common ones, the other's lead, both leads, the new lead's named by the other, the other's
+# lead named by the new one, the rare common ones, and the common names that either document leads with.
+_OURS, _OUR_LEAD, _THEIR_LEAD, _RARE_BIT, _NAMED_BIT = 1, 2, 4, 8, 16
+_SUMS = np.array(
+    [
+        [
+            1,
+            bool(c & _OURS),
+            bool(c & _THEIR_LEAD),
+            bool(c & _OUR_LEAD and c & _THEIR_LEAD),
+            bool(c & _OUR_LEAD),
+            bool(c & _OURS and c & _THEIR_LEAD),
+            bool(c & _OURS and c & _RARE_BIT),
+            bool(c & _OURS and c & _NAMED_BIT and c & (_OUR_LEAD | _THEIR_LEAD)),
+        ]
+        for c in range(32)
+    ],
+    np.float64,
+)
+
+
+class _Anchors:
+    """The index's anchors as small integers, with what scoring needs in flat arrays: each anchor's document
+    frequency, log(df + 0.5) in fixed point (so an anchor's idf weight is log(n + 1) minus it, and the weight of
+    any set of anchors is an exact integer sum), its kind (rare, named) and its postings.
+
+    Postings list the serials of the documents naming the anchor in the order they were added (ties between
+    candidates break the same way every run), as int32 arrays that numpy reads without copying; evicted
+    documents are skipped, and dropped from a list once they are half of it. An anchor no live document names
+    gives its id back."""
+
+    def __init__(self) -> None:
+        self.id_of: dict[str, int] = {}
+        self.names: list[str] = []
+        self.postings: list[array[int]] = []
+        self.df = np.zeros(1024, np.int64)
+        self.log_df = np.full(1024, _fixed_log(0.5), np.int64)
+        self.kind = np.zeros(1024, np.uint8)
+        self._free: list[int] = []
+        self._log_table = np.array([_fixed_log(k + 0.5) for k in range(1024)], np.int64)
+
+    def add(self, anchors: Iterable[str], serial: int) -> np.ndarray:
+        """Count a new document's anchors (each once); returns their ids in the given order."""
+        ids = np.fromiter(map(self._id, anchors), np.int32)
+        self.df[ids] += 1
+        self._refresh(ids)
+        for i in ids.tolist():
+            self.postings[i].append(serial)
+        return ids
+
+    def remove(self, ids: np.ndarray) -> None:
+        """Uncount an evicted document's anchors; those no live document names any more are freed."""
+        self.df[ids] -= 1
+        self._refresh(ids)
+        for i in ids[self.df[ids] == 0].tolist():
+            del self.id_of[self.names[i]]
+            self.names[i], self.postings[i], self.kind[i] = "", array("i"), 0
+            self._free.append(i)
+
+    def live_postings(self, anchor_id: int, alive: np.ndarray) -> np.ndarray:
+        """The serials of the live documents naming an anchor, in the order they were added."""
+        postings = np.frombuffer(self.postings[anchor_id], np.int32)
+        if len(postings) > self.df[anchor_id]:
+            postings = postings[alive[postings]]
+            if 2 * len(postings) < len(self.postings[anchor_id]):
+                self.postings[anchor_id] = array("i", postings.tobytes())
+        return postings
+
+    def _id(self, anchor: str) -> int:
+        i = self.id_of.get(anchor)
+        if i is not None:
+            return i
+        if self._free:
+            i = self._free.pop()
+            self.names[i], self.postings[i] = anchor, array("i")
+        else:
+            i = len(self.names)
+            self.names.append(anchor)
+            self.postings.append(array("i"))
+            if i == len(self.df):
+                grow = len(self.df)
+                self.df = np.concatenate([self.df, np.zeros(grow, np.int64)])
+                self.log_df = np.concatenate([self.log_df, np.full(grow, _fixed_log(0.5), np.int64)])
+                self.kind = np.concatenate([self.kind, np.zeros(grow, np.uint8)])
+        self.id_of[anchor] = i
+        self.kind[i] = (_RARE_BIT if anchor.startswith(_RARE) else 0) | (_NAMED_BIT if anchor.startswith(_NAMED) else 0)
+        return i
+
+    def _refresh(self, ids: np.ndarray) -> None:
+        df = self.df[ids]
+        top = int(df.max(initial=0))
+        if top >= len(self._log_table):  # the table of log(k + 0.5) grows with the largest frequency seen
+            more = range(len(self._log_table), 2 * top + 1)
+            self._log_table = np.concatenate([self._log_table, np.array([_fixed_log(k + 0.5) for k in more])])
+        self.log_df[ids] = self._log_table[df]
 
 
 class _Bands:
@@ -213,14 +314,15 @@ class _Bands:
 
 
 @dataclass(frozen=True, slots=True)
-class Paragraph:
-    """One paragraph of a document, hashed on its own so the index can leave site chrome out afterwards."""
+class Paragraphs:
+    """A document's paragraphs, each hashed on its own so the index can leave site chrome out afterwards: one row
+    a paragraph, in arrays (a handful of objects to send between processes, not one per paragraph)."""
 
-    key: int  # stable hash of the folded paragraph (boilerplate counting)
-    chrome: bool  # site chrome by its wording («подписывайтесь», «читайте также» …)
-    words: int
-    shingles: int
-    signature: np.ndarray | None  # MinHash of its word 3-shingles; None under three words
+    keys: np.ndarray  # uint64: stable hash of the folded paragraph (boilerplate counting)
+    chrome: np.ndarray  # bool: site chrome by its wording («подписывайтесь», «читайте также» …)
+    words: np.ndarray  # int32
+    shingles: np.ndarray  # int32: distinct word 3-shingles; 0 under three words (its signature row is unused)
+    signatures: np.ndarray  # uint32 (paragraphs × NUM_PERM): MinHash of its shingles
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +333,7 @@ class Features:
     language: str
     published_at: datetime | None
     content_hash: str  # of the folded words: equal for exact copies
-    paragraphs: list[Paragraph]
+    paragraphs: Paragraphs
     anchors: frozenset[str]
     lead: frozenset[str]  # anchors of the title and the first paragraph (a subset of ``anchors``)
     stems: dict[str, int]  # stem → count
@@ -242,9 +344,9 @@ def featurize(doc: Doc, lexicons: Lexicons) -> Features:
     text = (doc.text or "")[:200_000]
     ftext = fold(text)
     ftitle = fold(doc.title or "")
-    words_all = _WORD.findall(ftext.text) or _WORD.findall(ftitle.text)
+    paragraphs, words_all = _paragraphs(ftext.text)
+    words_all = words_all or _WORD.findall(ftitle.text)
     content_hash = hashlib.sha1(" ".join(words_all).encode()).hexdigest() if words_all else ""
-    paragraphs = [_paragraph(p) for p in ftext.text.split("\n") if p.strip()]
     # the lead is the first paragraph; anchors are read in the first 20,000 characters (a 1 MB page is no article)
     sample, fsample = (text, ftext) if len(text) <= 20_000 else (text[:20_000], fold(text[:20_000]))
     start = len(sample) - len(sample.lstrip())
@@ -257,19 +359,53 @@ def featurize(doc: Doc, lexicons: Lexicons) -> Features:
     return Features(doc.id, doc.language, doc.published_at, content_hash, paragraphs, anchors, lead_anchors, stems)
 
 
-_MINHASH = MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32)  # crc32: C and stable across processes
+# datasketch's MinHash over crc32 (C, and stable across processes) gives the permutations. Its "affine32" scheme,
+# premix the hash with the MurmurHash3 finalizer, then a·h + b in uint32, is applied here to every shingle of a
+# document at once rather than one datasketch call per paragraph (the same values: tests/test_stories.py).
+_PERM_A, _PERM_B = MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32).permutations
 
 
-def _paragraph(folded: str) -> Paragraph:
-    # lone surrogates (broken UTF-16 in scraped text) must hash, not raise
-    key = int.from_bytes(hashlib.blake2b(folded.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
-    words = _WORD.findall(folded)
-    if len(words) < 3:
-        return Paragraph(key, bool(_CHROME.search(folded)), len(words), 0, None)
-    shingles = {" ".join(words[i : i + 3]).encode("utf-8", "surrogatepass") for i in range(len(words) - 2)}
-    _MINHASH.clear()
-    _MINHASH.update_batch(list(shingles))
-    return Paragraph(key, bool(_CHROME.search(folded)), len(words), len(shingles), _MINHASH.hashvalues.copy())
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    out: np.ndarray = h ^ (h >> np.uint32(16))
+    return out
+
+
+def _paragraphs(folded: str) -> tuple[Paragraphs, list[str]]:
+    """The paragraphs of a folded text, hashed and MinHashed, and all of its words."""
+    keys, chrome, words_in, shingles_in, starts = [], [], [], [], []
+    hashes: list[int] = []
+    words_all: list[str] = []
+    for para in folded.split("\n"):
+        if not para.strip():
+            continue
+        raw = para.encode("utf-8", "surrogatepass")  # lone surrogates (broken UTF-16 in scraped text) must hash
+        keys.append(int.from_bytes(hashlib.blake2b(raw, digest_size=8).digest(), "big"))
+        chrome.append(bool(_CHROME.search(para)))
+        words = _WORD.findall(para)
+        words_all += words
+        shingles = {" ".join(t) for t in zip(words, words[1:], words[2:], strict=False)}
+        words_in.append(len(words))
+        shingles_in.append(len(shingles))
+        starts.append(len(hashes))
+        hashes += [zlib.crc32(sh.encode("utf-8", "surrogatepass")) for sh in shingles]
+    signatures = np.full((len(keys), NUM_PERM), np.iinfo(np.uint32).max, np.uint32)
+    if hashes:
+        with np.errstate(over="ignore"):
+            permuted = _fmix32(np.array(hashes, np.uint32))[:, None] * _PERM_A + _PERM_B  # wraps mod 2**32
+        rows = [i for i, n in enumerate(shingles_in) if n]
+        signatures[rows] = np.minimum.reduceat(permuted, [starts[i] for i in rows], axis=0)
+    paragraphs = Paragraphs(
+        np.array(keys, np.uint64),
+        np.array(chrome, bool),
+        np.array(words_in, np.int32),
+        np.array(shingles_in, np.int32),
+        signatures,
+    )
+    return paragraphs, words_all
 
 
 def _anchors(
@@ -354,15 +490,14 @@ class StoryIndex:
     def __post_init__(self) -> None:
         self._bands = _Bands()
         self._entries: dict[str, _Entry] = {}
+        self._by_serial: dict[int, _Entry] = {}
+        self._alive = np.zeros(1024, bool)  # by serial
         self._hashes: dict[str, str] = {}  # content hash → first document id
         self._paragraphs: Counter[int] = Counter()
-        self._anchor_df: Counter[str] = Counter()
-        # log(df + 0.5) of each anchor in fixed point, kept up to date with _anchor_df: an anchor's idf weight is
-        # log(n + 1) minus this, so the weight of a set of anchors is one C-level sum
-        self._log_df: dict[str, int] = {}
-        # anchor → documents in the order they were added (a dict, not a set: ties break the same way every run)
-        self._by_anchor: dict[str, dict[str, None]] = {}
+        self._anchors = _Anchors()
+        self._mark = np.zeros(1024, np.uint8)  # scratch, per anchor id: bit 1 the document's, bit 2 its lead's
         self._stem_df: Counter[str] = Counter()
+        self._stem_id: dict[str, int] = {}
         self._story_of: dict[str, str] = {}  # document → the story it joined (follow _merged_into for its root)
         self._merged_into: dict[str, str] = {}  # story → the older story it was merged into
         self._rank: dict[str, int] = {}  # story → when its first document was added (the older story leads)
@@ -397,8 +532,7 @@ class StoryIndex:
         self._added += 1
         if f.published_at is not None and self._added % 1000 == 0:
             self.evict_before(f.published_at - timedelta(days=self.window_days))
-        # interned: the index holds each anchor and stem string once, not once per document (~2.5 KB a document)
-        content_hash, anchors = f.content_hash, frozenset(map(sys.intern, f.anchors))
+        content_hash = f.content_hash
         match: tuple[str, str] | None = None
         if content_hash and content_hash in self._hashes:
             match = (self._hashes[content_hash], "exact")
@@ -415,23 +549,25 @@ class StoryIndex:
                 match = (related[0][1], "related")
                 bridged = [other for score, other in related[1:] if score >= self.bridge_min]
 
-        self._paragraphs.update(p.key for p in f.paragraphs)
+        self._paragraphs.update(f.paragraphs.keys.tolist())
         if content_hash and content_hash not in self._hashes:
             self._hashes[content_hash] = f.id
         story = self.story_of(match[0]) if match else f.id
         self._rank.setdefault(story, self._added)
-        old = self._entries.get(f.id)
-        if old is not None and old.slot >= 0:
-            self._bands.remove(old.slot)  # the same id again: its newer text replaces the old
+        if f.id in self._entries:
+            self._forget(f.id)  # the same id again: its newer text replaces the old
         slot = self._bands.insert(f.id, signature, keys) if signature is not None and keys is not None else -1
-        lead = tuple(sorted(map(sys.intern, f.lead)))
-        self._entries[f.id] = _Entry(f.id, f.language, f.published_at, slot, size, anchors, lead, terms)
+        anchors = sorted(f.anchors)
+        ids = self._anchors.add(anchors, self._added)
+        in_lead = np.fromiter(map(f.lead.__contains__, anchors), np.uint8, len(anchors))
+        flags = in_lead * np.uint8(_THEIR_LEAD) | self._anchors.kind[ids]
+        published = _micros(f.published_at) if f.published_at is not None else None
+        entry = _Entry(f.id, self._added, f.language, published, slot, size, ids, flags, *terms)
+        self._entries[f.id] = self._by_serial[self._added] = entry
+        if self._added >= len(self._alive):
+            self._alive = np.concatenate([self._alive, np.zeros_like(self._alive)])
+        self._alive[self._added] = True
         self._story_of[f.id] = story
-        self._anchor_df.update(anchors)
-        for a in anchors:
-            self._log_df[a] = _fixed_log(self._anchor_df[a] + 0.5)
-        for a in anchors:
-            self._by_anchor.setdefault(a, {})[f.id] = None
         self._stem_df.update(f.stems.keys())
         for other in bridged:  # this write-up ties two stories together: one event reported twice over
             story = self.join(f.id, other)
@@ -444,18 +580,11 @@ class StoryIndex:
 
     def evict_before(self, when: datetime) -> int:
         """Drop documents published before ``when`` (the sliding window); returns how many were dropped."""
-        old = [e.id for e in self._entries.values() if e.published_at is not None and e.published_at < when]
+        before = _micros(when)
+        old = [e.id for e in self._entries.values() if e.published is not None and e.published < before]
         for doc_id in old:
-            entry = self._entries.pop(doc_id)
-            if entry.slot >= 0:
-                self._bands.remove(entry.slot)
-            for a in entry.anchors:
-                self._anchor_df[a] -= 1
-                self._log_df[a] = _fixed_log(self._anchor_df[a] + 0.5)
-                self._by_anchor.get(a, {}).pop(doc_id, None)
+            self._forget(doc_id)
         if old:
-            for key in [k for k, n in self._anchor_df.items() if n <= 0]:
-                del self._anchor_df[key], self._by_anchor[key], self._log_df[key]
             # paragraphs seen once are no evidence of boilerplate; forgetting the old ones bounds the counter
             for para in [k for k, n in self._paragraphs.items() if n == 1]:
                 del self._paragraphs[para]
@@ -465,6 +594,14 @@ class StoryIndex:
                 if entry.slot >= 0:
                     entry.slot = moved[entry.slot]
         return len(old)
+
+    def _forget(self, doc_id: str) -> None:
+        entry = self._entries.pop(doc_id)
+        del self._by_serial[entry.serial]
+        self._alive[entry.serial] = False
+        if entry.slot >= 0:
+            self._bands.remove(entry.slot)
+        self._anchors.remove(entry.anchors)
 
     def story_of(self, doc_id: str) -> str:
         """The story (id of its first document) an indexed document belongs to now: stories merge when a later
@@ -487,16 +624,17 @@ class StoryIndex:
         return len(self._entries)
 
     # ------------------------------------------------------------------ layers
-    def _signature(self, paragraphs: list[Paragraph]) -> tuple[np.ndarray | None, int]:
+    def _signature(self, paragraphs: Paragraphs) -> tuple[np.ndarray | None, int]:
         """The MinHash of the document's own paragraphs: site chrome and paragraphs already seen in
         ``BOILERPLATE_DOCS`` documents are left out. A union of sets has the elementwise minimum of their MinHash
         signatures, so paragraphs are hashed once, in :func:`featurize`, and combined here."""
-        kept = [p for p in paragraphs if not p.chrome and self._paragraphs.get(p.key, 0) < BOILERPLATE_DOCS]
-        kept = [p for p in kept or paragraphs if p.signature is not None]
-        if sum(p.words for p in kept) < 8:
+        seen, chrome = self._paragraphs, paragraphs.chrome.tolist()
+        own = [i for i, key in enumerate(paragraphs.keys.tolist()) if not chrome[i] and seen[key] < BOILERPLATE_DOCS]
+        shingles = paragraphs.shingles
+        kept = [i for i in own or range(len(chrome)) if shingles[i]]
+        if int(paragraphs.words[kept].sum()) < 8:
             return None, 0  # a headline or a stub: too little text for shingles
-        signature = np.minimum.reduce([p.signature for p in kept if p.signature is not None])
-        return signature, sum(p.shingles for p in kept)
+        return paragraphs.signatures[kept].min(axis=0), int(shingles[kept].sum())
 
     def _near(self, signature: np.ndarray, keys: np.ndarray, size: int) -> tuple[str, str] | None:
         rows = self._bands.query(keys)
@@ -516,10 +654,10 @@ class StoryIndex:
                     best = (score, other.id)
         return (best[1], "near") if best else None
 
-    def _terms(self, counts: dict[str, int]) -> dict[str, float]:
-        """The document's most distinctive stems (TOP_STEMS), tf-idf weighted and normalised."""
+    def _terms(self, counts: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+        """The document's most distinctive stems (TOP_STEMS) as stem ids, with their tf-idf weights normalised."""
         if not counts:
-            return {}
+            return np.empty(0, np.int32), np.empty(0, np.float64)
         keys = list(counts)
         tf = np.fromiter(counts.values(), np.float64, len(keys))
         df = np.fromiter(map(self._stem_df.get, keys, repeat(0)), np.float64, len(keys))
@@ -527,73 +665,107 @@ class StoryIndex:
         top = np.argsort(-weights, kind="stable")[:TOP_STEMS]
         top = top[weights[top] > 0]
         norm = float(np.sqrt(np.sum(weights[top] ** 2))) or 1.0
-        return {sys.intern(keys[i]): float(weights[i]) / norm for i in top.tolist()}
+        stem_id = self._stem_id
+        ids = np.fromiter((stem_id.setdefault(keys[i], len(stem_id)) for i in top.tolist()), np.int32, len(top))
+        return ids, weights[top] / norm
 
-    def candidates(self, doc: Features, terms: dict[str, float] | None = None) -> list[Candidate]:
+    def candidates(
+        self, doc: Features, terms: tuple[np.ndarray, np.ndarray] | None = None, min_probability: float = 0.0
+    ) -> list[Candidate]:
         """The indexed documents that may report the same event as ``doc``, each with the features
         :func:`same_event` weighs and its probability; ``terms`` as :meth:`place` computes them (default: now).
 
         Only documents sharing a rare anchor (a number, a person, a date: not "Zhezkazgan" alone) and published
         within ``story_days`` can match, so they are the only candidates; a rare anchor in more than
         ``MAX_POSTINGS`` documents finds none. At most ``MAX_CANDIDATES``, those sharing most rare anchors first.
+
+        The anchor features of all candidates are computed at once, as weighted counts over their anchor ids.
+        With ``min_probability``, candidates that cannot reach it even with a cosine of 1 are dropped before the
+        cosine is summed.
         """
         if terms is None:
             terms = self._terms(doc.stems)
-        anchors, lead = doc.anchors, doc.lead
-        counts: Counter[str] = Counter()
-        for a in sorted(anchors):
-            if a.startswith(_RARE):
-                postings = self._by_anchor.get(a, {})
-                if len(postings) <= MAX_POSTINGS:
-                    counts.update(postings.keys())
+        table = self._anchors
+        postings = []
+        for a in sorted(doc.anchors):
+            aid = table.id_of.get(a) if a.startswith(_RARE) else None
+            if aid is not None and table.df[aid] <= MAX_POSTINGS:
+                postings.append(table.live_postings(aid, self._alive))
+        if not postings:
+            return []
+        # the documents sharing most rare anchors, ties in order of first appearance (as Counter.most_common)
+        serials, first, shared_rare = np.unique(np.concatenate(postings), return_index=True, return_counts=True)
+        best = np.lexsort((first, -shared_rare))[:MAX_CANDIDATES]
+        others = [self._by_serial[s] for s in serials[best].tolist()]
+        if doc.published_at is not None:
+            when, days = _micros(doc.published_at), self.story_days * 86_400_000_000
+            others = [o for o in others if o.published is None or abs(o.published - when) <= days]
+        if not others:
+            return []
         n = len(self._entries) + 1
-        log_n1, log_df, unseen = _fixed_log(n + 1), self._log_df.get, repeat(_fixed_log(0.5))
+        log_n1, log_n = _fixed_log(n + 1), math.log(n + 2)
+        own = [table.id_of[a] for a in doc.anchors if a in table.id_of]  # the others name no anchor unseen so far
+        own_lead = [table.id_of[a] for a in doc.lead if a in table.id_of]
 
-        def total(items: Collection[str]) -> float:
-            """Σ idf = Σ (log(n + 1) − log(df + 0.5)), summed in fixed point: exact in any order."""
-            return (len(items) * log_n1 - sum(map(log_df, items, unseen))) / _FIXED
+        def total(anchors: Collection[str], known: list[int]) -> float:
+            """Σ idf = Σ (log(n + 1) − log(df + 0.5)) in fixed point; an anchor no document names has df 0."""
+            unseen = (len(anchors) - len(known)) * _fixed_log(0.5)
+            return (len(anchors) * log_n1 - int(table.log_df[known].sum()) - unseen) / _FIXED
 
-        w_self, w_lead, log_n = total(anchors), total(lead), math.log(n + 2)
+        w_self, w_lead = total(doc.anchors, own), total(doc.lead, own_lead)
         # containments are shrunk towards 0 by a prior of PRIOR_ANCHORS of the rarest anchors: a document naming
         # only «27» and «Shymkent» is not "contained" in every report that mentions 27 of something
         prior = PRIOR_ANCHORS * log_n
-        term_keys, term_weights, zeros = list(terms), list(terms.values()), repeat(0.0)
+
+        if len(self._mark) < len(table.df):
+            self._mark = np.zeros(len(table.df), np.uint8)
+        mark = self._mark
+        mark[own] = _OURS
+        mark[own_lead] |= _OUR_LEAD
+        ids = np.concatenate([o.anchors for o in others])
+        codes = mark[ids] | np.concatenate([o.flags for o in others])
+        mark[own] = 0
+        weight = (log_n1 - table.log_df[ids]).astype(np.float64)  # integers far below 2**53: sums are exact
+        starts = np.cumsum([0] + [len(o.anchors) for o in others[:-1]])  # a candidate shares an anchor: none empty
+        sums = np.add.reduceat(weight[:, None] * _SUMS[codes], starts, axis=0) / _FIXED
+        w_other, w_common, w_other_lead, w_leads, lead_named, other_lead_named, rare, names = sums.T
+        lead_in_other = lead_named / (w_lead + prior)
+        other_lead_in = other_lead_named / (w_other_lead + prior)
+        union = w_self + w_other - w_common
+        features = {
+            # how many rare anchors both name, each weighted by rarity relative to the rarest possible
+            "rare": np.minimum(1.0, rare / log_n / 3),
+            # a named workplace, firm or person that either report leads with: one dispute followed for days
+            "names": np.minimum(1.0, names / log_n / 2),
+            "jaccard": np.divide(w_common, union, out=np.zeros(len(others)), where=union > 0),
+            "containment": w_common / (np.minimum(w_self, w_other) + prior),
+            "cosine": np.array([1.0 if o.language == doc.language else 0.0 for o in others]),
+            "lead_min": np.minimum(lead_in_other, other_lead_in),
+            "lead_max": np.maximum(lead_in_other, other_lead_in),
+            "leads": w_leads / (w_lead + w_other_lead - w_leads + prior),
+        }
+        possible = np.ones(len(others), bool)
+        if 0 < min_probability < 1:  # the most the log-odds can be, with the cosine at its bound
+            z = SAME_EVENT_BIAS + sum(w_k * features[k] for k, w_k in SAME_EVENT_WEIGHTS.items())
+            possible = z >= math.log(min_probability / (1 - min_probability)) - 1e-9
+        rows = {k: v.tolist() for k, v in features.items()}
+        term_ids, term_weights = terms[0].tolist(), terms[1].tolist()
         out: list[Candidate] = []
-        for other_id, _ in counts.most_common(MAX_CANDIDATES):
-            other = self._entries[other_id]
-            if not _close_in_time(doc.published_at, other.published_at, self.story_days):
-                continue
-            common = anchors & other.anchors
-            w_common, w_other, w_other_lead = total(common), total(other.anchors), total(other.lead)
-            w_leads = total(lead.intersection(other.lead))
-            lead_in_other = total(lead & other.anchors) / (w_lead + prior)
-            other_lead_in = total(anchors.intersection(other.lead)) / (w_other_lead + prior)
-            cosine = 0.0
-            if doc.language == other.language:  # summed in the document's own term order: the same every run
-                cosine = sum(map(operator.mul, term_weights, map(other.terms.get, term_keys, zeros)))
-            features = {
-                # how many rare anchors both name, each weighted by rarity relative to the rarest possible
-                "rare": min(1.0, total([a for a in common if a.startswith(_RARE)]) / log_n / 3),
-                # a named workplace, firm or person that either report leads with: one dispute followed for days
-                "names": min(
-                    1.0,
-                    total([a for a in common if a.startswith(_NAMED) and (a in lead or a in other.lead)]) / log_n / 2,
-                ),
-                "jaccard": w_common / (w_self + w_other - w_common) if w_self + w_other > w_common else 0.0,
-                "containment": w_common / (min(w_self, w_other) + prior),
-                "cosine": cosine,
-                "lead_min": min(lead_in_other, other_lead_in),
-                "lead_max": max(lead_in_other, other_lead_in),
-                "leads": w_leads / (w_lead + w_other_lead - w_leads + prior),
-            }
-            out.append(Candidate(other_id, features, same_event(features)))
+        for i in np.flatnonzero(possible).tolist():
+            other = others[i]
+            got = {k: v[i] for k, v in rows.items()}
+            got["cosine"] = 0.0
+            if other.language == doc.language:  # summed in the document's own term order: the same every run
+                weight_of = dict(zip(other.stems.tolist(), other.weights.tolist(), strict=True))
+                got["cosine"] = sum(map(operator.mul, term_weights, map(weight_of.get, term_ids, repeat(0.0))))
+            out.append(Candidate(other.id, got, same_event(got)))
         return out
 
-    def _related(self, doc: Features, terms: dict[str, float]) -> list[tuple[float, str]]:
+    def _related(self, doc: Features, terms: tuple[np.ndarray, np.ndarray]) -> list[tuple[float, str]]:
         """(probability, best-matching document) for every story a candidate from :meth:`candidates` reports the
         same event as ``doc`` in, best first."""
         scored: dict[str, tuple[float, str]] = {}  # story → its best-matching document
-        for c in self.candidates(doc, terms):
+        for c in self.candidates(doc, terms, self.join_min):
             story = self.story_of(c.id)
             if c.probability >= self.join_min and c.probability > scored.get(story, (0.0, ""))[0]:
                 scored[story] = (c.probability, c.id)
@@ -653,10 +825,12 @@ _STOP = frozenset(
 )
 
 
-def _close_in_time(a: datetime | None, b: datetime | None, days: int) -> bool:
-    if a is None or b is None:
-        return True
-    return abs(a - b) <= timedelta(days=days)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(when: datetime) -> int:
+    """A time as whole microseconds since the epoch (naive times taken as UTC): exact, and cheap to compare."""
+    return ((when if when.tzinfo else when.replace(tzinfo=UTC)) - _EPOCH) // timedelta(microseconds=1)
 
 
 def cluster(docs: list[Doc], workers: int = 1, **options: object) -> list[Assignment]:

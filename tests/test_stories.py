@@ -186,3 +186,28 @@ def test_anchors_agree_across_spellings_of_one_fact() -> None:
     assert not {"e:сегод", "e:по"} & a.anchors
     assert not any(x.startswith("d:") for x in a.anchors)  # «сегодня» is the publication day
     assert "n:2026" not in featurize(Doc("y", "", "В 2026 году", "ru", T0), StoryIndex().lexicons).anchors
+
+
+def test_paragraph_signatures_are_datasketchs_minhash() -> None:
+    """Paragraphs are MinHashed for a whole document at once; each row must be exactly the signature datasketch's
+    own MinHash gives that paragraph's shingles, or a datasketch upgrade changed its scheme under us."""
+    import re
+    import zlib
+
+    from datasketch import MinHash
+
+    from monitor.stories import NUM_PERM, _paragraphs
+    from monitor.text import fold
+
+    text = fold(farm_doc("kazlenta/troops-camp-zhezkazgan").text + "\nКороткий абзац\n\nещё три слова").text
+    paragraphs, words = _paragraphs(text)
+    assert len(paragraphs.keys) == len([p for p in text.split("\n") if p.strip()])
+    assert list(paragraphs.shingles[-2:]) == [0, 1]  # two words make no shingle; three make one
+    for row, para in enumerate(p for p in text.split("\n") if p.strip()):
+        tokens = re.findall(r"\w+", para)
+        if len(tokens) < 3:
+            continue
+        reference = MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32)
+        reference.update_batch([" ".join(tokens[i : i + 3]).encode() for i in range(len(tokens) - 2)])
+        assert (paragraphs.signatures[row] == reference.hashvalues).all(), f"paragraph {row}"
+    assert words == re.findall(r"\w+", text)
