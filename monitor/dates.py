@@ -49,8 +49,9 @@ _MONTH_RE = (
 )
 _TIME = r"(\d{1,2})[:.](\d{2})"
 # «12 марта 2024, 14:05» · «6 шілде 2024 ж.» · «21 Ақпан, 2025» · «03 Декабрь 2025» · «6 июля» · «21 шілдеден»
+# (not after a digit or a dot, tested after the first digit: a pattern that starts with a digit is scanned in C)
 _DAY_MONTH = re.compile(
-    rf"(?<![\d.])(\d{{1,2}})\s*(?:-?\s*(?:го|е|ші|шы|inshi))?\s+{_MONTH_RE}"
+    rf"(\d(?<![\d.]\d)\d?)\s*(?:-?\s*(?:го|е|ші|шы|inshi))?\s+{_MONTH_RE}"
     rf"(?:[\s,]+(\d{{4}})(?:\s*(?:ж\b\.?|жыл\w*|г\b\.?|год\w*))?)?"
     rf"(?:(?:\s*,\s*|\s+в\s+|\s+|\s*сагат\s+){_TIME}(?!\d))?",
 )

@@ -28,15 +28,17 @@ import hashlib
 import math
 import multiprocessing
 import operator
+import os
 import re
 import zlib
 from array import array
 from bisect import bisect_right
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import islice, repeat
+from multiprocessing.pool import AsyncResult
 
 import numpy as np
 from datasketch import MinHash
@@ -55,8 +57,9 @@ MAX_POSTINGS = 300  # candidates come only from anchors rarer than this
 MAX_CANDIDATES = 60  # story candidates scored per document, those sharing most rare anchors first
 _WORD = re.compile(r"\w+")
 # numbers as written in news, folded: «1200», «1 200», «12,5», «1,2 тыс.», «4 мың», «2,5 млн»; one value each
+# (the look-behind comes after the first digit: a pattern that starts with a digit is scanned for in C, 5× faster)
 _NUMBER = re.compile(
-    r"(?<![\d.,])(\d{1,3}(?:[ \u00a0]\d{3})+|\d+(?:[.,]\d+)?)(?![\d])"
+    r"(\d(?<![\d.,]\d)(?:\d{0,2}(?:[ \u00a0]\d{3})+|\d*(?:[.,]\d+)?))(?![\d])"
     r"(?:[ \u00a0]?(тыс|мын|млн|миллион|млрд|миллиард|thousand|million|billion)\w*)?"
 )
 _SCALE = {"тыс": 10**3, "мын": 10**3, "thousand": 10**3, "млн": 10**6, "миллион": 10**6, "million": 10**6}
@@ -64,10 +67,10 @@ _SCALE |= {"млрд": 10**9, "миллиард": 10**9, "billion": 10**9}
 # a month named without a day («с сентября», «қыркүйектен бастап»): when a plan takes effect. Kazakh «қазан» and
 # «наурыз» are also a city/cauldron and a holiday, so they count only with «ай» (month) after them.
 _MONTH = re.compile(
-    r"(?<![\d\w])(?<!\d )(январ[ьяюе]|феврал[ьяюе]|март[ае]?|апрел[ьяюе]|ма[йяюе]|июн[ьяюе]|июл[ьяюе]|"
+    r"\b(?<!\d )(?:(январ[ьяюе]|феврал[ьяюе]|март[ае]?|апрел[ьяюе]|ма[йяюе]|июн[ьяюе]|июл[ьяюе]|"
     r"август[ае]?|сентябр[ьяюе]|октябр[ьяюе]|ноябр[ьяюе]|декабр[ьяюе])\b|"
-    r"(?<![\d\w])(?<!\d )(кантар|акпан|сауир|сауыр|мамыр|маусым|шилде|тамыз|кыркуйек|кыркуыек|кыркуиек|караша|"
-    r"желтоксан|(?:казан|наурыз)(?= ай))\w{0,8}"
+    r"(кантар|акпан|сауир|сауыр|мамыр|маусым|шилде|тамыз|кыркуйек|кыркуыек|кыркуиек|караша|"
+    r"желтоксан|(?:казан|наурыз)(?= ай))\w{0,8})"
 )
 # Site chrome that survives extraction (folded spelling): never evidence that two articles are copies.
 _CHROME = re.compile(
@@ -114,8 +117,7 @@ class _Entry:
     published: int | None  # microseconds since the epoch (:func:`_micros`)
     slot: int  # row of its MinHash signature in the band index, -1 for a text too short for shingles
     size: int
-    anchors: np.ndarray  # anchor ids (:class:`_Anchors`), int32
-    flags: np.ndarray  # uint8, parallel to ``anchors``: _THEIR_LEAD, _RARE_BIT, _NAMED_BIT
+    anchors: np.ndarray  # int64: anchor id (:class:`_Anchors`) << _FLAG_BITS | _THEIR_LEAD, _RARE_BIT, _NAMED_BIT
     stems: np.ndarray  # ids of its top stems (:meth:`StoryIndex._terms`), int32
     weights: np.ndarray  # their tf-idf weights, L2-normalised (same-language rewrites), float64
 
@@ -125,6 +127,7 @@ class _Entry:
 # all the other's, the common ones, the other's lead, both leads, the new lead's named by the other, the other's
 # lead named by the new one, the rare common ones, and the common names that either document leads with.
 _OURS, _OUR_LEAD, _THEIR_LEAD, _RARE_BIT, _NAMED_BIT = 1, 2, 4, 8, 16
+_FLAG_BITS, _FLAG_MASK = 5, 31
 _SUMS = np.array(
     [
         [
@@ -338,6 +341,36 @@ class Features:
     lead: frozenset[str]  # anchors of the title and the first paragraph (a subset of ``anchors``)
     stems: dict[str, int]  # stem → count
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        """Pickled as a few strings and byte strings (features cross from worker processes by the thousand):
+        half the bytes and half the time of pickling the sets, the dict and five numpy arrays as they are."""
+        p, anchors = self.paragraphs, sorted(self.anchors)
+        return _unpickle_features, (
+            self.id, self.language, self.published_at, self.content_hash,
+            b"".join(a.tobytes() for a in (p.keys, p.signatures, p.words, p.shingles, p.chrome)),
+            "\0".join(anchors), bytes(map(self.lead.__contains__, anchors)),
+            "\0".join(self.stems), array("i", self.stems.values()).tobytes(),
+        )  # fmt: skip
+
+
+def _unpickle_features(
+    doc_id: str, language: str, published_at: datetime | None, content_hash: str, blob: bytes,
+    anchors: str, in_lead: bytes, stems: str, counts: bytes,
+) -> Features:  # fmt: skip
+    n = len(blob) // (8 + 4 * NUM_PERM + 4 + 4 + 1)
+    at = np.cumsum([0, 8 * n, 4 * NUM_PERM * n, 4 * n, 4 * n]).tolist()
+    paragraphs = Paragraphs(
+        np.frombuffer(blob, np.uint64, n, at[0]),
+        np.frombuffer(blob, bool, n, at[4]),
+        np.frombuffer(blob, np.int32, n, at[2]),
+        np.frombuffer(blob, np.int32, n, at[3]),
+        np.frombuffer(blob, np.uint32, n * NUM_PERM, at[1]).reshape(n, NUM_PERM),
+    )
+    names = anchors.split("\0") if anchors else []
+    lead = frozenset(a for a, is_lead in zip(names, in_lead, strict=True) if is_lead)
+    stem_counts = dict(zip(stems.split("\0"), array("i", counts), strict=True)) if stems else {}
+    return Features(doc_id, language, published_at, content_hash, paragraphs, frozenset(names), lead, stem_counts)
+
 
 def featurize(doc: Doc, lexicons: Lexicons) -> Features:
     """The index-free half of :meth:`StoryIndex.add`: fold, hash, shingle, and find the document's anchors."""
@@ -359,10 +392,13 @@ def featurize(doc: Doc, lexicons: Lexicons) -> Features:
     return Features(doc.id, doc.language, doc.published_at, content_hash, paragraphs, anchors, lead_anchors, stems)
 
 
-# datasketch's MinHash over crc32 (C, and stable across processes) gives the permutations. Its "affine32" scheme,
-# premix the hash with the MurmurHash3 finalizer, then a·h + b in uint32, is applied here to every shingle of a
-# document at once rather than one datasketch call per paragraph (the same values: tests/test_stories.py).
+# A shingle's hash combines its three words' crc32 (C, and stable across processes): every word is hashed once, not
+# three times as part of three shingle strings. datasketch's MinHash gives the permutations; its "affine32" scheme,
+# premix the hash with the MurmurHash3 finalizer, then a·h + b in uint32, is applied to every shingle of a document
+# at once rather than one datasketch call per paragraph (the same values: tests/test_stories.py).
 _PERM_A, _PERM_B = MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32).permutations
+_SHINGLE_MULT = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], np.uint64)
+_UTF8 = operator.methodcaller("encode", "utf-8", "surrogatepass")  # lone surrogates (broken UTF-16) must hash
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:
@@ -374,37 +410,48 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return out
 
 
+def shingle_hashes(words: np.ndarray) -> np.ndarray:
+    """The hash of every word 3-shingle from the words' crc32 (uint32): the high half of a multiply-add in
+    uint64 (a multiply-shift hash of the three)."""
+    w = words.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        mixed = w[:-2] * _SHINGLE_MULT[0] + w[1:-1] * _SHINGLE_MULT[1] + w[2:] * _SHINGLE_MULT[2]  # wraps mod 2**64
+    out: np.ndarray = (mixed >> np.uint64(32)).astype(np.uint32)
+    return out
+
+
 def _paragraphs(folded: str) -> tuple[Paragraphs, list[str]]:
     """The paragraphs of a folded text, hashed and MinHashed, and all of its words."""
-    keys, chrome, words_in, shingles_in, starts = [], [], [], [], []
-    hashes: list[int] = []
+    keys, chrome, words_in = [], [], []
     words_all: list[str] = []
     for para in folded.split("\n"):
         if not para.strip():
             continue
-        raw = para.encode("utf-8", "surrogatepass")  # lone surrogates (broken UTF-16 in scraped text) must hash
-        keys.append(int.from_bytes(hashlib.blake2b(raw, digest_size=8).digest(), "big"))
+        keys.append(int.from_bytes(hashlib.blake2b(_UTF8(para), digest_size=8).digest(), "big"))
         chrome.append(bool(_CHROME.search(para)))
         words = _WORD.findall(para)
         words_all += words
-        shingles = {" ".join(t) for t in zip(words, words[1:], words[2:], strict=False)}
         words_in.append(len(words))
-        shingles_in.append(len(shingles))
-        starts.append(len(hashes))
-        hashes += [zlib.crc32(sh.encode("utf-8", "surrogatepass")) for sh in shingles]
-    signatures = np.full((len(keys), NUM_PERM), np.iinfo(np.uint32).max, np.uint32)
-    if hashes:
-        with np.errstate(over="ignore"):
-            permuted = _fmix32(np.array(hashes, np.uint32))[:, None] * _PERM_A + _PERM_B  # wraps mod 2**32
-        rows = [i for i, n in enumerate(shingles_in) if n]
-        signatures[rows] = np.minimum.reduceat(permuted, [starts[i] for i in rows], axis=0)
-    paragraphs = Paragraphs(
-        np.array(keys, np.uint64),
-        np.array(chrome, bool),
-        np.array(words_in, np.int32),
-        np.array(shingles_in, np.int32),
-        signatures,
-    )
+    n = len(keys)
+    counts = np.array(words_in, np.int64)
+    shingles_in = np.zeros(n, np.int32)
+    signatures = np.full((n, NUM_PERM), np.iinfo(np.uint32).max, np.uint32)
+    if len(words_all) >= 3:
+        ends = np.cumsum(counts)
+        owner = np.repeat(np.arange(n), counts)[:-2]  # the paragraph of each shingle's first word
+        # shingle k starts at word k: one of its paragraph's when the paragraph holds word k + 2 as well
+        own = np.arange(2, len(words_all)) < ends[owner]
+        hashes = shingle_hashes(np.fromiter(map(zlib.crc32, map(_UTF8, words_all)), np.uint32, len(words_all)))
+        hashes, owner = hashes[own], owner[own]
+        distinct = np.unique(owner.astype(np.uint64) << np.uint64(32) | hashes)
+        shingles_in[:] = np.bincount((distinct >> np.uint64(32)).astype(np.intp), minlength=n)
+        if len(hashes):
+            with np.errstate(over="ignore"):
+                permuted = _fmix32(hashes)[:, None] * _PERM_A + _PERM_B  # wraps mod 2**32
+            rows = np.flatnonzero(shingles_in)
+            signatures[rows] = np.minimum.reduceat(permuted, np.searchsorted(owner, rows), axis=0)
+    paragraphs = Paragraphs(np.array(keys, np.uint64), np.array(chrome, bool), counts.astype(np.int32), shingles_in,
+                            signatures)  # fmt: skip
     return paragraphs, words_all
 
 
@@ -464,17 +511,21 @@ def _number(digits: str, scale: str) -> str | None:
 
 
 _WORKER_LEXICONS: Lexicons | None = None
-_BATCH = 2048  # documents a worker pool featurizes ahead of the index
+_CHUNK = 256  # documents a worker featurizes per task
+_AHEAD = 4  # tasks queued per worker ahead of the index: workers never wait for the next, memory stays bounded
 
 
 def _init_worker(lexicons: Lexicons) -> None:
     global _WORKER_LEXICONS
     _WORKER_LEXICONS = lexicons
+    # the index process places documents one by one and is the pipeline's bottleneck: on a machine with no more
+    # cores than workers, the workers yield to it and featurize with what it leaves
+    os.nice(5)
 
 
-def _featurize_in_worker(doc: Doc) -> Features:
+def _featurize_in_worker(docs: list[Doc]) -> list[Features]:
     assert _WORKER_LEXICONS is not None
-    return featurize(doc, _WORKER_LEXICONS)
+    return [featurize(doc, _WORKER_LEXICONS) for doc in docs]
 
 
 @dataclass
@@ -492,16 +543,21 @@ class StoryIndex:
         self._entries: dict[str, _Entry] = {}
         self._by_serial: dict[int, _Entry] = {}
         self._alive = np.zeros(1024, bool)  # by serial
+        self._published = np.zeros(1024, np.int64)  # by serial, as _Entry.published (_UNDATED for none)
+        self._n_anchors = np.zeros(1024, np.int64)  # by serial
+        self._language = np.zeros(1024, np.int32)  # by serial, see _language_code
+        self._languages: dict[str, int] = {}
         self._hashes: dict[str, str] = {}  # content hash → first document id
         self._paragraphs: Counter[int] = Counter()
         self._anchors = _Anchors()
         self._mark = np.zeros(1024, np.uint8)  # scratch, per anchor id: bit 1 the document's, bit 2 its lead's
-        self._stem_df: Counter[str] = Counter()
-        self._stem_id: dict[str, int] = {}
+        self._stem_id: dict[str, int] = {}  # every stem seen → its row in _stem_df
+        self._stem_df = np.zeros(4096, np.int64)  # documents naming each stem
         self._story_of: dict[str, str] = {}  # document → the story it joined (follow _merged_into for its root)
         self._merged_into: dict[str, str] = {}  # story → the older story it was merged into
         self._rank: dict[str, int] = {}  # story → when its first document was added (the older story leads)
         self._added = 0
+        self._days = self.story_days * 86_400_000_000  # in microseconds
 
     # ------------------------------------------------------------------ public
     def add(self, doc: Doc) -> Assignment:
@@ -521,10 +577,18 @@ class StoryIndex:
         ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
         stream = iter(docs)
         with ctx.Pool(workers, initializer=_init_worker, initargs=(self.lexicons,)) as pool:
-            # one batch is featurized while the previous one is placed; memory holds two batches, not the stream
-            pending = pool.map_async(_featurize_in_worker, list(islice(stream, _BATCH)), chunksize=64)
-            while batch := pending.get():
-                pending = pool.map_async(_featurize_in_worker, list(islice(stream, _BATCH)), chunksize=64)
+            # a queue of tasks, refilled as each is placed: the workers featurize while this process places
+            pending: deque[AsyncResult[list[Features]]] = deque()
+
+            def submit() -> None:
+                if chunk := list(islice(stream, _CHUNK)):
+                    pending.append(pool.apply_async(_featurize_in_worker, (chunk,)))
+
+            for _ in range(_AHEAD * workers):
+                submit()
+            while pending:
+                batch = pending.popleft().get()
+                submit()
                 yield from map(self.place, batch)
 
     def place(self, f: Features) -> Assignment:
@@ -541,7 +605,8 @@ class StoryIndex:
         keys = self._bands.band_keys(signature) if signature is not None else None
         if match is None and signature is not None and keys is not None:
             match = self._near(signature, keys, size)
-        terms = self._terms(f.stems)
+        stem_rows = self._stem_ids(f.stems)
+        terms = self._terms(f.stems, stem_rows)
         bridged: list[str] = []
         if match is None:
             related = self._related(f, terms)
@@ -559,16 +624,22 @@ class StoryIndex:
         slot = self._bands.insert(f.id, signature, keys) if signature is not None and keys is not None else -1
         anchors = sorted(f.anchors)
         ids = self._anchors.add(anchors, self._added)
-        in_lead = np.fromiter(map(f.lead.__contains__, anchors), np.uint8, len(anchors))
-        flags = in_lead * np.uint8(_THEIR_LEAD) | self._anchors.kind[ids]
+        in_lead = np.fromiter(map(f.lead.__contains__, anchors), np.int64, len(anchors))
+        coded = ids.astype(np.int64) << _FLAG_BITS | in_lead * _THEIR_LEAD | self._anchors.kind[ids]
         published = _micros(f.published_at) if f.published_at is not None else None
-        entry = _Entry(f.id, self._added, f.language, published, slot, size, ids, flags, *terms)
+        entry = _Entry(f.id, self._added, f.language, published, slot, size, coded, *terms)
         self._entries[f.id] = self._by_serial[self._added] = entry
         if self._added >= len(self._alive):
             self._alive = np.concatenate([self._alive, np.zeros_like(self._alive)])
+            self._published = np.concatenate([self._published, np.zeros_like(self._published)])
+            self._n_anchors = np.concatenate([self._n_anchors, np.zeros_like(self._n_anchors)])
+            self._language = np.concatenate([self._language, np.zeros_like(self._language)])
         self._alive[self._added] = True
+        self._published[self._added] = _UNDATED if published is None else published
+        self._n_anchors[self._added] = len(anchors)
+        self._language[self._added] = self._language_code(f.language)
         self._story_of[f.id] = story
-        self._stem_df.update(f.stems.keys())
+        self._stem_df[stem_rows] += 1
         for other in bridged:  # this write-up ties two stories together: one event reported twice over
             story = self.join(f.id, other)
         if match is None:
@@ -601,7 +672,7 @@ class StoryIndex:
         self._alive[entry.serial] = False
         if entry.slot >= 0:
             self._bands.remove(entry.slot)
-        self._anchors.remove(entry.anchors)
+        self._anchors.remove(entry.anchors >> _FLAG_BITS)
 
     def story_of(self, doc_id: str) -> str:
         """The story (id of its first document) an indexed document belongs to now: stories merge when a later
@@ -654,20 +725,33 @@ class StoryIndex:
                     best = (score, other.id)
         return (best[1], "near") if best else None
 
-    def _terms(self, counts: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
-        """The document's most distinctive stems (TOP_STEMS) as stem ids, with their tf-idf weights normalised."""
+    def _language_code(self, language: str) -> int:
+        return self._languages.setdefault(language, len(self._languages))
+
+    def _stem_ids(self, counts: dict[str, int]) -> np.ndarray:
+        """Rows of a document's stems in ``_stem_df``, in the dict's order; new stems get new rows."""
+        stem_id = self._stem_id
+        ids = list(map(stem_id.get, counts))
+        if None in ids:
+            for i, stem in enumerate(counts):
+                if ids[i] is None:
+                    ids[i] = stem_id[stem] = len(stem_id)
+            if len(stem_id) > len(self._stem_df):
+                self._stem_df = np.concatenate([self._stem_df, np.zeros(len(stem_id), np.int64)])
+        return np.array(ids, np.int64)
+
+    def _terms(self, counts: dict[str, int], ids: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The document's most distinctive stems (TOP_STEMS) as stem ids, with their tf-idf weights normalised;
+        ``ids`` are its stems' rows if known (:meth:`_stem_ids`)."""
         if not counts:
             return np.empty(0, np.int32), np.empty(0, np.float64)
-        keys = list(counts)
-        tf = np.fromiter(counts.values(), np.float64, len(keys))
-        df = np.fromiter(map(self._stem_df.get, keys, repeat(0)), np.float64, len(keys))
-        weights = tf * (math.log(len(self._entries) + 2) - np.log(df + 1))
+        ids = self._stem_ids(counts) if ids is None else ids
+        tf = np.fromiter(counts.values(), np.float64, len(counts))
+        weights = tf * (math.log(len(self._entries) + 2) - np.log(self._stem_df[ids] + 1.0))
         top = np.argsort(-weights, kind="stable")[:TOP_STEMS]
         top = top[weights[top] > 0]
-        norm = float(np.sqrt(np.sum(weights[top] ** 2))) or 1.0
-        stem_id = self._stem_id
-        ids = np.fromiter((stem_id.setdefault(keys[i], len(stem_id)) for i in top.tolist()), np.int32, len(top))
-        return ids, weights[top] / norm
+        norm = float(np.sqrt(np.dot(weights[top], weights[top]))) or 1.0
+        return ids[top].astype(np.int32), weights[top] / norm
 
     def candidates(
         self, doc: Features, terms: tuple[np.ndarray, np.ndarray] | None = None, min_probability: float = 0.0
@@ -693,15 +777,18 @@ class StoryIndex:
                 postings.append(table.live_postings(aid, self._alive))
         if not postings:
             return []
-        # the documents sharing most rare anchors, ties in order of first appearance (as Counter.most_common)
-        serials, first, shared_rare = np.unique(np.concatenate(postings), return_index=True, return_counts=True)
-        best = np.lexsort((first, -shared_rare))[:MAX_CANDIDATES]
-        others = [self._by_serial[s] for s in serials[best].tolist()]
+        # the documents sharing most rare anchors, the latest first among equals, and published near enough
+        shared = np.sort(np.concatenate(postings))
+        edges = np.flatnonzero(shared[1:] != shared[:-1]) + 1
+        serials = shared[np.concatenate([[0], edges])]
+        shared_rare = np.diff(np.concatenate([[0], edges, [len(shared)]]))
+        best = serials[np.lexsort((-serials, -shared_rare))[:MAX_CANDIDATES]]
         if doc.published_at is not None:
-            when, days = _micros(doc.published_at), self.story_days * 86_400_000_000
-            others = [o for o in others if o.published is None or abs(o.published - when) <= days]
-        if not others:
+            published = self._published[best]
+            best = best[(published == _UNDATED) | (np.abs(published - _micros(doc.published_at)) <= self._days)]
+        if not len(best):
             return []
+        others = list(map(self._by_serial.__getitem__, best.tolist()))
         n = len(self._entries) + 1
         log_n1, log_n = _fixed_log(n + 1), math.log(n + 2)
         own = [table.id_of[a] for a in doc.anchors if a in table.id_of]  # the others name no anchor unseen so far
@@ -722,11 +809,13 @@ class StoryIndex:
         mark = self._mark
         mark[own] = _OURS
         mark[own_lead] |= _OUR_LEAD
-        ids = np.concatenate([o.anchors for o in others])
-        codes = mark[ids] | np.concatenate([o.flags for o in others])
+        coded = np.concatenate([o.anchors for o in others])
+        ids = coded >> _FLAG_BITS
+        codes = mark[ids] | (coded & _FLAG_MASK)
         mark[own] = 0
         weight = (log_n1 - table.log_df[ids]).astype(np.float64)  # integers far below 2**53: sums are exact
-        starts = np.cumsum([0] + [len(o.anchors) for o in others[:-1]])  # a candidate shares an anchor: none empty
+        starts = np.zeros(len(others), np.int64)  # a candidate shares an anchor: none is empty
+        np.cumsum(self._n_anchors[best[:-1]], out=starts[1:])
         sums = np.add.reduceat(weight[:, None] * _SUMS[codes], starts, axis=0) / _FIXED
         w_other, w_common, w_other_lead, w_leads, lead_named, other_lead_named, rare, names = sums.T
         lead_in_other = lead_named / (w_lead + prior)
@@ -739,7 +828,7 @@ class StoryIndex:
             "names": np.minimum(1.0, names / log_n / 2),
             "jaccard": np.divide(w_common, union, out=np.zeros(len(others)), where=union > 0),
             "containment": w_common / (np.minimum(w_self, w_other) + prior),
-            "cosine": np.array([1.0 if o.language == doc.language else 0.0 for o in others]),
+            "cosine": (self._language[best] == self._language_code(doc.language)).astype(np.float64),  # its bound
             "lead_min": np.minimum(lead_in_other, other_lead_in),
             "lead_max": np.maximum(lead_in_other, other_lead_in),
             "leads": w_leads / (w_lead + w_other_lead - w_leads + prior),
@@ -748,12 +837,13 @@ class StoryIndex:
         if 0 < min_probability < 1:  # the most the log-odds can be, with the cosine at its bound
             z = SAME_EVENT_BIAS + sum(w_k * features[k] for k, w_k in SAME_EVENT_WEIGHTS.items())
             possible = z >= math.log(min_probability / (1 - min_probability)) - 1e-9
-        rows = {k: v.tolist() for k, v in features.items()}
+        survivors = np.flatnonzero(possible)
+        rows = {k: v[survivors].tolist() for k, v in features.items()}
         term_ids, term_weights = terms[0].tolist(), terms[1].tolist()
         out: list[Candidate] = []
-        for i in np.flatnonzero(possible).tolist():
+        for j, i in enumerate(survivors.tolist()):
             other = others[i]
-            got = {k: v[i] for k, v in rows.items()}
+            got = {k: v[j] for k, v in rows.items()}
             got["cosine"] = 0.0
             if other.language == doc.language:  # summed in the document's own term order: the same every run
                 weight_of = dict(zip(other.stems.tolist(), other.weights.tolist(), strict=True))
@@ -826,6 +916,7 @@ _STOP = frozenset(
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_UNDATED = np.iinfo(np.int64).min  # the published time of a document without one, in arrays of times
 
 
 def _micros(when: datetime) -> int:

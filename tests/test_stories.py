@@ -147,13 +147,33 @@ def test_a_later_write_up_joins_two_stories_under_the_first_publisher() -> None:
 
 def test_worker_processes_place_every_document_as_one_process_does(monkeypatch: pytest.MonkeyPatch) -> None:
     """Featurizing in a pool (``monitor cluster --workers``) changes speed, not results: the whole farm, in the
-    pool's batches (small here, so there are ten of them), gets the same stories, copies and relations."""
-    monkeypatch.setattr("monitor.stories._BATCH", 16)
+    pool's tasks (small here, so there are ten of them, more than are queued at once), gets the same stories,
+    copies and relations."""
+    monkeypatch.setattr("monitor.stories._CHUNK", 16)
     docs = [Doc(a.key, a.title, a.text, a.lang.split("-")[0], a.published_local) for a in Farm().articles]
     one = cluster(docs)
     two = cluster(docs, workers=2)
     assert one == two
     assert len({a.story for a in one}) < len(docs) - 40  # and the farm's reprints did group
+
+
+def test_features_cross_processes_intact() -> None:
+    """Features are pickled in a packed form of their own (:meth:`Features.__reduce__`): every field, every
+    paragraph row and the lead comes back as it went, for a long text, a headline-only item and an empty one."""
+    import pickle
+
+    from monitor.stories import featurize
+
+    lexicons = StoryIndex().lexicons
+    for doc in (farm_doc("kazlenta/troops-camp-zhezkazgan"), Doc("h", "Забастовка в Сатпаеве", "", "ru", T0),
+                Doc("e", "", "", "", None)):  # fmt: skip
+        f = featurize(doc, lexicons)
+        g = pickle.loads(pickle.dumps(f, pickle.HIGHEST_PROTOCOL))
+        assert (g.id, g.language, g.published_at, g.content_hash) == (f.id, f.language, f.published_at, f.content_hash)
+        assert (g.anchors, g.lead, g.stems) == (f.anchors, f.lead, f.stems)
+        for name in ("keys", "chrome", "words", "shingles", "signatures"):
+            want, got = getattr(f.paragraphs, name), getattr(g.paragraphs, name)
+            assert want.dtype == got.dtype and want.shape == got.shape and (want == got).all(), name
 
 
 def test_grouping_is_the_same_in_every_process(tmp_path: Path) -> None:
@@ -190,14 +210,19 @@ def test_anchors_agree_across_spellings_of_one_fact() -> None:
 
 def test_paragraph_signatures_are_datasketchs_minhash() -> None:
     """Paragraphs are MinHashed for a whole document at once; each row must be exactly the signature datasketch's
-    own MinHash gives that paragraph's shingles, or a datasketch upgrade changed its scheme under us."""
+    own MinHash gives that paragraph's shingles (hashed by :func:`shingle_hashes`), or a datasketch upgrade
+    changed its scheme under us."""
     import re
     import zlib
 
+    import numpy as np
     from datasketch import MinHash
 
-    from monitor.stories import NUM_PERM, _paragraphs
+    from monitor.stories import NUM_PERM, _paragraphs, shingle_hashes
     from monitor.text import fold
+
+    def shingle_hash(shingle: tuple[str, str, str]) -> int:
+        return int(shingle_hashes(np.array([zlib.crc32(w.encode()) for w in shingle], np.uint32))[0])
 
     text = fold(farm_doc("kazlenta/troops-camp-zhezkazgan").text + "\nКороткий абзац\n\nещё три слова").text
     paragraphs, words = _paragraphs(text)
@@ -207,7 +232,8 @@ def test_paragraph_signatures_are_datasketchs_minhash() -> None:
         tokens = re.findall(r"\w+", para)
         if len(tokens) < 3:
             continue
-        reference = MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32)
-        reference.update_batch([" ".join(tokens[i : i + 3]).encode() for i in range(len(tokens) - 2)])
+        reference = MinHash(num_perm=NUM_PERM, hashfunc=shingle_hash)
+        reference.update_batch([tuple(tokens[i : i + 3]) for i in range(len(tokens) - 2)])
         assert (paragraphs.signatures[row] == reference.hashvalues).all(), f"paragraph {row}"
+        assert paragraphs.shingles[row] == len({tuple(tokens[i : i + 3]) for i in range(len(tokens) - 2)})
     assert words == re.findall(r"\w+", text)
