@@ -132,7 +132,7 @@ def _near_context(lex: Lexicons, matches: list[Match]) -> list[Match]:
     for m in matches:
         rule = rules.get((m.category, m.entry))
         if rule is None or any(
-            c.entry == rule[0] and c.field == m.field and abs(c.start - m.start) <= rule[1] for c in context
+            c.entry in rule[0] and c.field == m.field and abs(c.start - m.start) <= rule[1] for c in context
         ):
             out.append(m)
     return out
@@ -197,7 +197,7 @@ def classify(
     context = by_cat.get("context", {})
     topics_found = dict(by_cat.get("topic", {}))
     for tid, entry in lex.entries("topic"):
-        if entry.requires and tid in topics_found and entry.requires not in context:
+        if entry.requires and tid in topics_found and context.keys().isdisjoint(entry.requires):
             del topics_found[tid]
 
     watched_orgs = set(orgs) & entry_flag("organization", "watch")
@@ -218,7 +218,12 @@ def classify(
         alarms_found = {a: n for a, n in alarms_found.items() if a in standalone}
     kz_weight = sum(n for p, n in places.items() if p in kz_places) + sum(orgs.values()) + sum(people.values())
     foreign_weight = sum(n for p, n in places.items() if p in foreign_places)
-    abroad = foreign_weight > 0 and foreign_weight >= kz_weight
+    # abroad: places abroad outweigh Kazakh ones, or the title places the story abroad and names nothing Kazakh
+    # (a report on a strike in Kyrgyzstan recalls Zhanaozen in its background paragraph)
+    in_title = {(m.category, m.entry) for m in matches if m.field == "title"}
+    title_foreign = any(c == "place" and e in foreign_places for c, e in in_title)
+    title_kz = any((c == "place" and e in kz_places) or c in ("organization", "person") for c, e in in_title)
+    abroad = foreign_weight > 0 and (foreign_weight >= kz_weight or (title_foreign and not title_kz))
 
     reasons: list[str] = []
     # politics alone (a minister, a government plan) is a modifier, not a story about the company's workers

@@ -159,6 +159,11 @@ _EN_WORDS = frozenset(
     this that their its workers strike protest miners police says said news week""".split()
 )
 _LATIN_KK_MIN_HITS = 2
+_KK_LATIN_SUFFIXES = tuple(
+    "dy di ty ti ldy ldi dyq tyq gan gen qan ken ǵan ǵa ga ge qa ke da de ta te dan den tan ten nan nen "
+    "nyn nin dyn din tyn tin nyń niń lary leri dary deri tary teri yna ine ńa ńe na ne myz miz ýy ýi uy ui "
+    "mady medi ypty ipti ady edi yp ip".split()
+)
 _LATIN_UNDECIDED = "latin?"
 _KK_SHARE_SURE = 0.3  # share of Cyrillic words with a Kazakh-only letter (FINDINGS: kk ≥ 0.29, ru ≤ 0.17)
 _KK_SHARE_RU = 0.05
@@ -201,6 +206,10 @@ def _label_chunk(chunk: str) -> str | None:
         en_hits = sum(1 for w in lw if w in _EN_WORDS)
         if en_hits >= 2 or (len(lw) <= 6 and en_hits):
             return "en"  # langdetect is unreliable on a few words
+        # Latin Kazakh typed without its letters («Atyrauda zeinetkerdi aldagan ... ustaldy»): case endings and
+        # verb suffixes end most of its words; langdetect calls it Turkish, Indonesian or Finnish
+        if len(lw) >= 3 and sum(1 for w in lw if len(w) > 3 and w.endswith(_KK_LATIN_SUFFIXES)) / len(lw) >= 0.4:
+            return "kk"
         return _LATIN_UNDECIDED
     return None
 

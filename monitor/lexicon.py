@@ -45,11 +45,16 @@ class Entry(BaseModel):
     region: bool = False
     country: Literal["kz", "foreign"] | None = None
     labour: bool = False
-    requires: str | None = None
+    requires: list[str] = []  # context entries: the match counts only when one of them is found too
     near: int = 0  # with `requires`: the context word must stand within this many characters of each match
     suppresses: list[str] = []  # exclusions: entries whose matches are dropped from the whole article
     standalone: bool = False  # an alarm that makes a region or KazakhMys article relevant on its own (troops, curfew)
     search: list[str] = []  # queries sent to site-search pages (sources with a `search:` entry point)
+
+    @field_validator("requires", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
 
     @field_validator("terms")
     @classmethod
@@ -285,6 +290,11 @@ def load_lexicons(directory: Path | None = None) -> Lexicons:
                         terms.append(Term(text, lf.category, entry.id, words))
     if not files:
         raise LexiconError(f"{directory}: no lexicon files (*.yaml)")
+    for name, lf in files.items():
+        for entry in lf.entries:
+            unknown = [c for c in entry.requires if ("context", c) not in seen]
+            if unknown:
+                raise LexiconError(f"{directory / name}: entry {entry.id}: requires unknown context {unknown}")
     return Lexicons(files, Matcher(terms), digest.hexdigest()[:12])
 
 
