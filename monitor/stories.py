@@ -114,7 +114,6 @@ class _Entry:
     id: str
     serial: int  # the order it was added in: postings name documents by it
     language: str
-    published: int | None  # microseconds since the epoch (:func:`_micros`)
     slot: int  # row of its MinHash signature in the band index, -1 for a text too short for shingles
     size: int
     anchors: np.ndarray  # int64: anchor id (:class:`_Anchors`) << _FLAG_BITS | _THEIR_LEAD, _RARE_BIT, _NAMED_BIT
@@ -151,9 +150,9 @@ class _Anchors:
     frequency, log(df + 0.5) in fixed point (so an anchor's idf weight is log(n + 1) minus it, and the weight of
     any set of anchors is an exact integer sum), its kind (rare, named) and its postings.
 
-    Postings list the serials of the documents naming the anchor in the order they were added (ties between
-    candidates break the same way every run), as int32 arrays that numpy reads without copying; evicted
-    documents are skipped, and dropped from a list once they are half of it. An anchor no live document names
+    Postings list the serials of the documents naming the anchor in the order they were added, as int32 arrays
+    that numpy reads without copying; evicted documents are skipped, and dropped from a list once they are half
+    of it. An anchor no live document names
     gives its id back."""
 
     def __init__(self) -> None:
@@ -231,7 +230,7 @@ class _Bands:
     are marked dead and compacted away once they are half the index.
     """
 
-    MERGE_EVERY = 8192  # a merge rewrites the sorted arrays (~100 ms at 100k documents): rarely, then
+    MERGE_EVERY = 8192  # a merge rewrites the sorted arrays (~100 ms at 100k documents), so not often
 
     def __init__(self) -> None:
         rng = np.random.default_rng(20260701)
@@ -548,7 +547,7 @@ class StoryIndex:
         self._entries: dict[str, _Entry] = {}
         self._by_serial: dict[int, _Entry] = {}
         self._alive = np.zeros(1024, bool)  # by serial
-        self._published = np.zeros(1024, np.int64)  # by serial, as _Entry.published (_UNDATED for none)
+        self._published = np.zeros(1024, np.int64)  # by serial: microseconds since the epoch, _UNDATED for none
         self._n_anchors = np.zeros(1024, np.int64)  # by serial
         self._language = np.zeros(1024, np.int32)  # by serial, see _language_code
         self._languages: dict[str, int] = {}
@@ -631,8 +630,7 @@ class StoryIndex:
         ids = self._anchors.add(anchors, self._added)
         in_lead = np.fromiter(map(f.lead.__contains__, anchors), np.int64, len(anchors))
         coded = ids.astype(np.int64) << _FLAG_BITS | in_lead * _THEIR_LEAD | self._anchors.kind[ids]
-        published = _micros(f.published_at) if f.published_at is not None else None
-        entry = _Entry(f.id, self._added, f.language, published, slot, size, coded, *terms)
+        entry = _Entry(f.id, self._added, f.language, slot, size, coded, *terms)
         self._entries[f.id] = self._by_serial[self._added] = entry
         if self._added >= len(self._alive):
             self._alive = np.concatenate([self._alive, np.zeros_like(self._alive)])
@@ -640,7 +638,7 @@ class StoryIndex:
             self._n_anchors = np.concatenate([self._n_anchors, np.zeros_like(self._n_anchors)])
             self._language = np.concatenate([self._language, np.zeros_like(self._language)])
         self._alive[self._added] = True
-        self._published[self._added] = _UNDATED if published is None else published
+        self._published[self._added] = _UNDATED if f.published_at is None else _micros(f.published_at)
         self._n_anchors[self._added] = len(anchors)
         self._language[self._added] = self._language_code(f.language)
         self._story_of[f.id] = story

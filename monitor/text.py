@@ -28,9 +28,11 @@ class CharMap:
     mapped character (checked here)."""
 
     def __init__(self, mapping: dict[str, str]) -> None:
+        if any(len(k) != 1 for k in mapping):
+            raise ValueError(f"not a character map: keys {sorted(k for k in mapping if len(k) != 1)}")
         clash = {k for k in mapping for v in mapping.values() if k in v}
-        if clash or any(len(k) != 1 for k in mapping):
-            raise ValueError(f"not a one-pass character map: {sorted(clash)}")
+        if clash:
+            raise ValueError(f"not a one-pass character map: replacements contain {sorted(clash)}")
         self.pairs = tuple(mapping.items())
 
     def __call__(self, text: str) -> str:
