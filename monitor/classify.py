@@ -104,9 +104,11 @@ class Classification:
         }
 
 
-def _hits(lex: Lexicons, text: str, folded: Folded, fname: str) -> list[Match]:
+def _hits(lex: Lexicons, text: str, folded: Folded, fname: str) -> tuple[list[Match], list[Hit]]:
+    """Matches that count (exclusions and what they cover taken out), and the exclusion hits themselves."""
     raw = lex.matcher.find_folded(text, folded) if text else []
-    excl = [(h.start, h.end) for h in raw if h.term.category == "exclusion"]
+    exclusions = [h for h in raw if h.term.category == "exclusion"]
+    excl = [(h.start, h.end) for h in exclusions]
     out: list[Match] = []
     for h in _longest(raw):
         if h.term.category == "exclusion":
@@ -114,16 +116,15 @@ def _hits(lex: Lexicons, text: str, folded: Folded, fname: str) -> list[Match]:
         if any(s < h.end and h.start < e for s, e in excl):
             continue
         out.append(Match(h.term.text, h.term.category, h.term.entry, fname, h.start, h.end, h.matched))
-    return out
+    return out, exclusions
 
 
 def _near_context(lex: Lexicons, matches: list[Match]) -> list[Match]:
     """Drop topic and context matches whose entry wants another context word close by (``near``) when none is."""
     rules = {
-        (cat, eid): (e.requires, e.near)
+        (cat, eid): (lex.entry(cat, eid).requires, lex.entry(cat, eid).near)
         for cat in ("topic", "context")
-        for eid, e in lex.entries(cat)
-        if e.requires and e.near
+        for eid in lex.having(cat, "near") & lex.having(cat, "requires")
     }
     if not rules:
         return matches
@@ -170,13 +171,10 @@ def classify(
     text = _mask_read_also((text or "")[:MAX_TEXT])
     lang = detect_language(text[:LANGUAGE_SAMPLE], title)
     ftitle, ftext = fold(title), fold(text)
-    matches = _hits(lex, title, ftitle, "title") + _hits(lex, text, ftext, "text")
-    suppressed = {
-        e
-        for h in lex.matcher.find_folded(title, ftitle) + lex.matcher.find_folded(text, ftext)
-        if h.term.category == "exclusion"
-        for e in lex.entry("exclusion", h.term.entry).suppresses
-    }
+    title_matches, title_excl = _hits(lex, title, ftitle, "title")
+    text_matches, text_excl = _hits(lex, text, ftext, "text")
+    matches = title_matches + text_matches
+    suppressed = {e for h in title_excl + text_excl for e in lex.entry("exclusion", h.term.entry).suppresses}
     if suppressed:
         matches = [m for m in matches if m.entry not in suppressed]
     matches = _near_context(lex, matches)
@@ -187,33 +185,30 @@ def classify(
         by_cat.setdefault(m.category, {})
         by_cat[m.category][m.entry] = by_cat[m.category].get(m.entry, 0) + weight
 
-    def entry_flag(category: str, flag: str) -> set[str]:
-        return {eid for eid, e in lex.entries(category) if getattr(e, flag)}
-
     orgs = by_cat.get("organization", {})
     places = by_cat.get("place", {})
     people = by_cat.get("person", {})
     alarms_found = by_cat.get("alarm", {})
     context = by_cat.get("context", {})
     topics_found = dict(by_cat.get("topic", {}))
-    for tid, entry in lex.entries("topic"):
-        if entry.requires and tid in topics_found and context.keys().isdisjoint(entry.requires):
+    for tid in lex.having("topic", "requires") & topics_found.keys():
+        if context.keys().isdisjoint(lex.entry("topic", tid).requires):
             del topics_found[tid]
 
-    watched_orgs = set(orgs) & entry_flag("organization", "watch")
-    watched_people = set(people) & entry_flag("person", "watch")
-    region = set(places) & entry_flag("place", "region")
-    kz_places = {eid for eid, e in lex.entries("place") if e.country == "kz"}
-    foreign_places = {eid for eid, e in lex.entries("place") if e.country == "foreign"}
-    labour = entry_flag("topic", "labour")
+    watched_orgs = set(orgs) & lex.having("organization", "watch")
+    watched_people = set(people) & lex.having("person", "watch")
+    region = set(places) & lex.having("place", "region")
+    kz_places = lex.having("place", "country", "kz")
+    foreign_places = lex.having("place", "country", "foreign")
+    labour = lex.having("topic", "labour")
     # labour evidence: labour topics, plus labour context (wage arrears) and labour bodies (unions, inspectorate)
     labour_hits = (
         sum(n for t, n in topics_found.items() if t in labour)
-        + sum(n for e, n in context.items() if e in entry_flag("context", "labour"))
-        + sum(n for o, n in orgs.items() if o in entry_flag("organization", "labour"))
+        + sum(n for e, n in context.items() if e in lex.having("context", "labour"))
+        + sum(n for o, n in orgs.items() if o in lex.having("organization", "labour"))
     )
     # detentions and the like count only next to a labour topic; troops, curfews and shootings count alone
-    standalone = entry_flag("alarm", "standalone")
+    standalone = lex.having("alarm", "standalone")
     if not labour_hits:
         alarms_found = {a: n for a, n in alarms_found.items() if a in standalone}
     kz_weight = sum(n for p, n in places.items() if p in kz_places) + sum(orgs.values()) + sum(people.values())

@@ -15,7 +15,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,6 +29,7 @@ _TERM_WORD = re.compile(r"^[\w.'«»\-]+\*?$")
 _TOKEN = re.compile(r"\w+(?:[-.'’]\w+)*")
 _KEY_LEN = 3
 MIN_STEM = 3
+_TERMS_OF_MAX = 200_000  # remembered first tokens; bounded so hostile input cannot grow it without end
 
 
 class LexiconError(ValueError):
@@ -144,7 +145,17 @@ class Matcher:
                 self._prefix.setdefault(first[:_KEY_LEN], []).append(term)
             else:
                 self._exact.setdefault(first, []).append(term)
+        self._terms_of: dict[str, tuple[Term, ...]] = {}
         self._candidates = re.compile(r"(?<![\w\-.'’])(?:" + _trie_pattern(firsts) + ")") if firsts else None
+
+    def _terms_for(self, tok: str) -> tuple[Term, ...]:
+        """Terms whose first word is ``tok`` (exactly, or as a prefix), remembered: news repeats its words."""
+        terms = tuple(self._exact.get(tok, ())) + tuple(
+            t for t in self._prefix.get(tok[:_KEY_LEN], ()) if tok.startswith(t.words[0][0])
+        )
+        if len(self._terms_of) < _TERMS_OF_MAX:
+            self._terms_of[tok] = terms
+        return terms
 
     def find(self, text: str) -> list[Hit]:
         """Every term occurrence in ``text``, overlaps kept; offsets are into ``text``."""
@@ -161,10 +172,9 @@ class Matcher:
             if m is None:
                 continue
             tok = m.group()
-            terms = self._exact.get(tok, [])
-            pref = self._prefix.get(tok[:_KEY_LEN])
-            if pref:
-                terms = terms + [t for t in pref if tok.startswith(t.words[0][0])]
+            terms = self._terms_of.get(tok)
+            if terms is None:
+                terms = self._terms_for(tok)
             for term in terms:
                 end = m.end() if len(term.words) == 1 else _tail_end(term, ftext, m.end())
                 if end < 0:
@@ -223,10 +233,33 @@ class Lexicons:
                     yield entry.id, entry
 
     def entry(self, category: str, entry_id: str) -> Entry:
-        for eid, entry in self.entries(category):
-            if eid == entry_id:
-                return entry
-        raise KeyError(f"{category}/{entry_id}")
+        try:
+            return self._by_id[(category, entry_id)]
+        except KeyError:
+            raise KeyError(f"{category}/{entry_id}") from None
+
+    def having(self, category: str, attribute: str, value: object = None) -> frozenset[str]:
+        """Ids of the category's entries whose ``attribute`` is set (or equals ``value``), computed once."""
+        key = (category, attribute, value)
+        found = self._having.get(key)
+        if found is None:
+            found = frozenset(
+                eid
+                for eid, e in self.entries(category)
+                if (getattr(e, attribute) == value if value is not None else getattr(e, attribute))
+            )
+            self._having[key] = found
+        return found
+
+    # classification asks these for every article: worked out once per set of lexicons (the instance is frozen,
+    # cached_property writes past it into __dict__)
+    @cached_property
+    def _by_id(self) -> dict[tuple[str, str], Entry]:
+        return {(lf.category, e.id): e for lf in self.files.values() for e in lf.entries}
+
+    @cached_property
+    def _having(self) -> dict[tuple[str, str, object], frozenset[str]]:
+        return {}
 
     def search_terms(self) -> list[str]:
         """Every watchlist query for site search, in file order, without repeats."""

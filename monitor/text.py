@@ -18,6 +18,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 
 class CharMap:
@@ -127,27 +128,35 @@ def fold(text: str) -> Folded:
     parts: list[str] = []
     breaks: list[int] = []
     origins: list[int] = []
-    pos_out = 0
     last = 0
+    shift = 0  # folded offset minus original offset so far: it changes only where a digraph or «'» shrinks
     for m in _LATIN_RUN.finditer(low):
-        if m.start() > last:
-            breaks.append(pos_out)
-            origins.append(last)
-            parts.append(low[last : m.start()])
-            pos_out += m.start() - last
-        # one break per transliterated token, so offsets inside the run stay exact (zh → ж shrinks by one)
-        for tok in _LATIN_TOKEN.finditer(m.group()):
-            tr = _DIGRAPHS.get(tok.group()) or _LATIN_SINGLE.get(tok.group(), tok.group())
-            breaks.append(pos_out)
-            origins.append(m.start() + tok.start())
-            parts.append(tr)
-            pos_out += len(tr)
+        parts.append(low[last : m.start()])
+        out, steps = _transliterate(m.group())
+        for rel_in, rel_out in steps:
+            breaks.append(m.start() + shift + rel_out)
+            origins.append(m.start() + rel_in)
+        parts.append(out)
+        shift += len(out) - (m.end() - m.start())
         last = m.end()
-    if last < len(low):
-        breaks.append(pos_out)
-        origins.append(last)
-        parts.append(low[last:])
+    parts.append(low[last:])
     return Folded("".join(parts), breaks, origins)
+
+
+@lru_cache(maxsize=1 << 16)
+def _transliterate(run: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """A Latin run in Cyrillic, and the points (offset in the run, offset in the output) after which the two
+    offsets drift apart; remembered, because news repeats its words."""
+    out: list[str] = []
+    steps: list[tuple[int, int]] = []
+    pos_out = 0
+    for tok in _LATIN_TOKEN.finditer(run):
+        tr = _DIGRAPHS.get(tok.group()) or _LATIN_SINGLE.get(tok.group(), tok.group())
+        out.append(tr)
+        pos_out += len(tr)
+        if len(tr) != tok.end() - tok.start():
+            steps.append((tok.end(), pos_out))
+    return "".join(out), tuple(steps)
 
 
 def _fold_keep_len(low: str) -> str:

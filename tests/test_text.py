@@ -36,3 +36,14 @@ def test_cyrillic_text_keeps_offsets_unchanged() -> None:
     text = "Жезқазғандағы ереуіл"
     f = fold(text)
     assert f.breaks == [] and len(f.text) == len(text)
+
+
+def test_offsets_stay_exact_after_digraphs_and_apostrophes() -> None:
+    # «sh», «zh», «kh» fold to one letter and the old-Latin apostrophe to none: each shifts every later offset
+    text = "Shahtyorlar O'ńtústik Jezqazǵanda kh: ereýil"
+    f = fold(text)
+    for word in ("шахтерлар", "онтустик", "жезказганда", "х", "ереуил"):
+        start = f.text.index(word)
+        end = start + len(word)
+        assert fold(text[f.orig(start) : f.orig(end - 1) + 1]).text == word
+    assert f.orig(len(f.text)) == len(text)  # the end of the folded text is the end of the original
