@@ -116,7 +116,6 @@ class _Entry:
     language: str
     slot: int  # row of its MinHash signature in the band index, -1 for a text too short for shingles
     size: int
-    anchors: np.ndarray  # int64: anchor id (:class:`_Anchors`) << _FLAG_BITS | _THEIR_LEAD, _RARE_BIT, _NAMED_BIT
     stems: np.ndarray  # ids of its top stems (:meth:`StoryIndex._terms`), int32
     weights: np.ndarray  # their tf-idf weights, L2-normalised (same-language rewrites), float64
 
@@ -174,23 +173,26 @@ class _Anchors:
             self.postings[i].append(serial)
         return ids
 
-    def remove(self, ids: np.ndarray) -> None:
-        """Uncount an evicted document's anchors; those no live document names any more are freed."""
+    def remove(self, ids: np.ndarray, alive: np.ndarray) -> None:
+        """Uncount an evicted document's anchors (``alive``, by serial, no longer holds it): those no live
+        document names any more are freed, and a list that is half evicted documents drops them."""
         self.df[ids] -= 1
         self._refresh(ids)
-        for i in ids[self.df[ids] == 0].tolist():
-            del self.id_of[self.names[i]]
-            self.names[i], self.postings[i], self.kind[i] = "", array("i"), 0
-            self._free.append(i)
+        for i in ids.tolist():
+            if not self.df[i]:
+                del self.id_of[self.names[i]]
+                self.names[i], self.postings[i], self.kind[i] = "", array("i"), 0
+                self._free.append(i)
+            elif len(self.postings[i]) > 2 * self.df[i]:
+                postings = np.frombuffer(self.postings[i], np.int32)
+                self.postings[i] = array("i", postings[alive[postings]].tobytes())
 
-    def live_postings(self, anchor_id: int, alive: np.ndarray) -> np.ndarray:
-        """The serials of the live documents naming an anchor, in the order they were added."""
-        postings = np.frombuffer(self.postings[anchor_id], np.int32)
-        if len(postings) > self.df[anchor_id]:
-            postings = postings[alive[postings]]
-            if 2 * len(postings) < len(self.postings[anchor_id]):
-                self.postings[anchor_id] = array("i", postings.tobytes())
-        return postings
+    def serials(self, anchor_ids: Iterable[int]) -> np.ndarray:
+        """The serials in the postings of all the given anchors, one per naming, evicted documents included."""
+        out = array("i")
+        for i in anchor_ids:
+            out.extend(self.postings[i])
+        return np.frombuffer(out, np.int32)
 
     def _id(self, anchor: str) -> int:
         i = self.id_of.get(anchor)
@@ -424,6 +426,25 @@ def shingle_hashes(words: np.ndarray) -> np.ndarray:
     return out
 
 
+_WORD_HASH: dict[str, int] = {}
+_WORD_HASH_MAX = 300_000  # words remembered per process (about 30 MB); then it starts over
+
+
+def _word_hashes(words: list[str]) -> list[int]:
+    """The crc32 of each word's UTF-8, remembered: most words of a news stream were seen before, and a dict
+    lookup costs a third of encoding and hashing."""
+    known = _WORD_HASH
+    try:
+        return list(map(known.__getitem__, words))
+    except KeyError:
+        if len(known) > _WORD_HASH_MAX:
+            known.clear()
+        for word in words:
+            if word not in known:
+                known[word] = zlib.crc32(_UTF8(word))
+        return list(map(known.__getitem__, words))
+
+
 def _paragraphs(folded: str) -> tuple[Paragraphs, list[str]]:
     """The paragraphs of a folded text, hashed and MinHashed, and all of its words."""
     keys, chrome, words_in = [], [], []
@@ -445,7 +466,7 @@ def _paragraphs(folded: str) -> tuple[Paragraphs, list[str]]:
         owner = np.repeat(np.arange(n), counts)[:-2]  # the paragraph of each shingle's first word
         # shingle k starts at word k: one of its paragraph's when the paragraph holds word k + 2 as well
         own = np.arange(2, len(words_all)) < ends[owner]
-        hashes = shingle_hashes(np.fromiter(map(zlib.crc32, map(_UTF8, words_all)), np.uint32, len(words_all)))
+        hashes = shingle_hashes(np.fromiter(_word_hashes(words_all), np.uint32, len(words_all)))
         hashes, owner = hashes[own], owner[own]
         distinct = np.unique(owner.astype(np.uint64) << np.uint64(32) | hashes)
         shingles_in[:] = np.bincount((distinct >> np.uint64(32)).astype(np.intp), minlength=n)
@@ -489,15 +510,17 @@ def _anchors(
                 (lead if d.start < lead_end else rest).add(f"d:{d.date.isoformat()}")
     known.sort()
     starts = [start for start, _ in known]
+    ends = [end for _, end in known]
     for m in _NAME.finditer(text):
+        begin = m.start()
         at = bisect_right(starts, m.end())  # hits starting before the name ends; the last few may overlap it
-        if any(end > m.start() for _, end in known[max(0, at - 4) : at]) or m.group(1).isupper():
+        if (at and max(ends[max(0, at - 4) : at]) > begin) or m.group(1).isupper():
             continue  # a lexicon entity already, or an acronym (ТОО, МВД, LLP): a kind of body, not this one
-        quoted = text[max(0, m.start() - 3) : m.start()].endswith(("«", '"', "“", "„"))
-        if quoted or not _SENTENCE_START.search(text[max(0, m.start() - 6) : m.start()]):
+        quoted = text[max(0, begin - 3) : begin].endswith(("«", '"', "“", "„"))
+        if quoted or not _SENTENCE_START.search(text[max(0, begin - 6) : begin]):
             # Cyrillic-only text folds letter for letter: the folded name is at the same offsets
-            key = ftext.text[m.start() : m.start() + NAME_KEY] if not ftext.breaks else fold(m.group(1)).text
-            (lead if m.start() < lead_end else rest).add("e:" + key[:NAME_KEY])
+            key = ftext.text[begin : begin + NAME_KEY] if not ftext.breaks else fold(m.group(1)).text
+            (lead if begin < lead_end else rest).add("e:" + key[:NAME_KEY])
     return lead, rest
 
 
@@ -549,6 +572,11 @@ class StoryIndex:
         self._alive = np.zeros(1024, bool)  # by serial
         self._published = np.zeros(1024, np.int64)  # by serial: microseconds since the epoch, _UNDATED for none
         self._n_anchors = np.zeros(1024, np.int64)  # by serial
+        # every document's anchors, coded (anchor id << _FLAG_BITS | _THEIR_LEAD, _RARE_BIT, _NAMED_BIT), one run
+        # per document from _offset[serial]: candidates are gathered in one step, not one array each
+        self._coded = np.zeros(1 << 16, np.int64)
+        self._coded_end = 0
+        self._offset = np.zeros(1024, np.int64)  # by serial
         self._language = np.zeros(1024, np.int32)  # by serial, see _language_code
         self._languages: dict[str, int] = {}
         self._hashes: dict[str, str] = {}  # content hash → first document id
@@ -630,13 +658,19 @@ class StoryIndex:
         ids = self._anchors.add(anchors, self._added)
         in_lead = np.fromiter(map(f.lead.__contains__, anchors), np.int64, len(anchors))
         coded = ids.astype(np.int64) << _FLAG_BITS | in_lead * _THEIR_LEAD | self._anchors.kind[ids]
-        entry = _Entry(f.id, self._added, f.language, slot, size, coded, *terms)
+        entry = _Entry(f.id, self._added, f.language, slot, size, *terms)
         self._entries[f.id] = self._by_serial[self._added] = entry
         if self._added >= len(self._alive):
             self._alive = np.concatenate([self._alive, np.zeros_like(self._alive)])
             self._published = np.concatenate([self._published, np.zeros_like(self._published)])
             self._n_anchors = np.concatenate([self._n_anchors, np.zeros_like(self._n_anchors)])
+            self._offset = np.concatenate([self._offset, np.zeros_like(self._offset)])
             self._language = np.concatenate([self._language, np.zeros_like(self._language)])
+        if self._coded_end + len(coded) > len(self._coded):
+            self._coded = np.concatenate([self._coded, np.zeros(len(self._coded) + len(coded), np.int64)])
+        self._coded[self._coded_end : self._coded_end + len(coded)] = coded
+        self._offset[self._added] = self._coded_end
+        self._coded_end += len(coded)
         self._alive[self._added] = True
         self._published[self._added] = _UNDATED if f.published_at is None else _micros(f.published_at)
         self._n_anchors[self._added] = len(anchors)
@@ -664,6 +698,7 @@ class StoryIndex:
             # paragraphs seen once are no evidence of boilerplate; forgetting the old ones bounds the counter
             for para in [k for k, n in self._paragraphs.items() if n == 1]:
                 del self._paragraphs[para]
+        self._compact_anchors()
         moved = self._bands.compact()
         if moved:
             for entry in self._entries.values():
@@ -677,7 +712,23 @@ class StoryIndex:
         self._alive[entry.serial] = False
         if entry.slot >= 0:
             self._bands.remove(entry.slot)
-        self._anchors.remove(entry.anchors >> _FLAG_BITS)
+        self._anchors.remove(self._coded_of(entry.serial) >> _FLAG_BITS, self._alive)
+
+    def _coded_of(self, serial: int) -> np.ndarray:
+        start = int(self._offset[serial])
+        return self._coded[start : start + int(self._n_anchors[serial])]
+
+    def _compact_anchors(self) -> None:
+        """Rewrite the flat anchor array without evicted documents once they hold half of it."""
+        live = np.flatnonzero(self._alive[: self._added + 1])
+        counts = self._n_anchors[live]
+        total = int(counts.sum())
+        if 2 * total > self._coded_end:
+            return
+        coded = np.zeros(max(2 * total, 1 << 16), np.int64)
+        coded[:total] = self._coded[_runs(self._offset[live], counts)]
+        self._offset[live] = np.cumsum(counts) - counts
+        self._coded, self._coded_end = coded, total
 
     def story_of(self, doc_id: str) -> str:
         """The story (id of its first document) an indexed document belongs to now: stories merge when a later
@@ -775,15 +826,13 @@ class StoryIndex:
         if terms is None:
             terms = self._terms(doc.stems)
         table = self._anchors
-        postings = []
-        for a in sorted(doc.anchors):
-            aid = table.id_of.get(a) if a.startswith(_RARE) else None
-            if aid is not None and table.df[aid] <= MAX_POSTINGS:
-                postings.append(table.live_postings(aid, self._alive))
-        if not postings:
+        rare = [i for i in map(table.id_of.get, [a for a in doc.anchors if a.startswith(_RARE)]) if i is not None]
+        rare = [i for i in rare if table.df[i] <= MAX_POSTINGS]
+        shared = table.serials(sorted(rare))
+        shared = np.sort(shared[self._alive[shared]])
+        if not len(shared):
             return []
         # the documents sharing most rare anchors, the latest first among equals, and published near enough
-        shared = np.sort(np.concatenate(postings))
         edges = np.flatnonzero(shared[1:] != shared[:-1]) + 1
         serials = shared[np.concatenate([[0], edges])]
         shared_rare = np.diff(np.concatenate([[0], edges, [len(shared)]]))
@@ -793,7 +842,6 @@ class StoryIndex:
             best = best[(published == _UNDATED) | (np.abs(published - _micros(doc.published_at)) <= self._days)]
         if not len(best):
             return []
-        others = list(map(self._by_serial.__getitem__, best.tolist()))
         n = len(self._entries) + 1
         log_n1, log_n = _fixed_log(n + 1), math.log(n + 2)
         own = [table.id_of[a] for a in doc.anchors if a in table.id_of]  # the others name no anchor unseen so far
@@ -814,14 +862,16 @@ class StoryIndex:
         mark = self._mark
         mark[own] = _OURS
         mark[own_lead] |= _OUR_LEAD
-        coded = np.concatenate([o.anchors for o in others])
+        counts = self._n_anchors[best]
+        coded = self._coded[_runs(self._offset[best], counts)]
         ids = coded >> _FLAG_BITS
         codes = mark[ids] | (coded & _FLAG_MASK)
         mark[own] = 0
         weight = (log_n1 - table.log_df[ids]).astype(np.float64)  # integers far below 2**53: sums are exact
-        starts = np.zeros(len(others), np.int64)  # a candidate shares an anchor: none is empty
-        np.cumsum(self._n_anchors[best[:-1]], out=starts[1:])
-        sums = np.add.reduceat(weight[:, None] * _SUMS[codes], starts, axis=0) / _FIXED
+        # per candidate, the weight of its anchors by code (32 of them), then the sums each code adds to
+        candidate = np.repeat(np.arange(len(best)), counts)
+        by_code = np.bincount(candidate * 32 + codes, weight, 32 * len(best)).reshape(len(best), 32)
+        sums = by_code @ _SUMS / _FIXED
         w_other, w_common, w_other_lead, w_leads, lead_named, other_lead_named, rare, names = sums.T
         lead_in_other = lead_named / (w_lead + prior)
         other_lead_in = other_lead_named / (w_other_lead + prior)
@@ -831,16 +881,16 @@ class StoryIndex:
             "rare": np.minimum(1.0, rare / log_n / 3),
             # a named workplace, firm or person that either report leads with: one dispute followed for days
             "names": np.minimum(1.0, names / log_n / 2),
-            "jaccard": np.divide(w_common, union, out=np.zeros(len(others)), where=union > 0),
+            "jaccard": np.divide(w_common, union, out=np.zeros(len(best)), where=union > 0),
             "containment": w_common / (np.minimum(w_self, w_other) + prior),
             "cosine": (self._language[best] == self._language_code(doc.language)).astype(np.float64),  # its bound
             "lead_min": np.minimum(lead_in_other, other_lead_in),
             "lead_max": np.maximum(lead_in_other, other_lead_in),
             "leads": w_leads / (w_lead + w_other_lead - w_leads + prior),
         }
-        possible = np.ones(len(others), bool)
+        possible = np.ones(len(best), bool)
         if 0 < min_probability < 1:  # the most the log-odds can be, with the cosine at its bound
-            z = SAME_EVENT_BIAS + sum(w_k * features[k] for k, w_k in SAME_EVENT_WEIGHTS.items())
+            z = SAME_EVENT_BIAS + _WEIGHT_VECTOR @ np.stack([features[k] for k in SAME_EVENT_WEIGHTS])
             possible = z >= math.log(min_probability / (1 - min_probability)) - 1e-9
         survivors = np.flatnonzero(possible)
         if not len(survivors):
@@ -849,7 +899,7 @@ class StoryIndex:
         term_ids, term_weights = terms[0].tolist(), terms[1].tolist()
         out: list[Candidate] = []
         for j, i in enumerate(survivors.tolist()):
-            other = others[i]
+            other = self._by_serial[int(best[i])]
             got = {k: v[j] for k, v in rows.items()}
             got["cosine"] = 0.0
             if other.language == doc.language:  # summed in the document's own term order: the same every run
@@ -899,6 +949,7 @@ SAME_EVENT_WEIGHTS = {
     "rare": -0.12,
 }
 SAME_EVENT_BIAS = -4.75
+_WEIGHT_VECTOR = np.array(list(SAME_EVENT_WEIGHTS.values()))
 
 
 def same_event(features: dict[str, float]) -> float:
@@ -924,6 +975,12 @@ _STOP = frozenset(
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _UNDATED = np.iinfo(np.int64).min  # the published time of a document without one, in arrays of times
+
+
+def _runs(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The indices of consecutive runs ``starts[i] .. starts[i] + counts[i]``, concatenated."""
+    ends = np.cumsum(counts)
+    return np.repeat(starts - (ends - counts), counts) + np.arange(int(ends[-1]) if len(ends) else 0)
 
 
 def _micros(when: datetime) -> int:

@@ -130,6 +130,24 @@ def test_sliding_window_evicts_and_still_finds_copies() -> None:
     assert near.duplicate_of == recent.id and near.relation == "near"
 
 
+def test_a_translation_finds_its_original_after_the_window_moved_the_index() -> None:
+    """Eviction rewrites the index's flat anchor store and drops evicted documents from postings: a document
+    placed before that (the Russian original) is still scored right against one placed after (its Kazakh
+    translation), and the store holds little more than the live documents' anchors."""
+    index = StoryIndex(window_days=10)
+    start = datetime(2026, 4, 1, tzinfo=UTC)
+    farm = Farm()
+    ru, kk = farm.get("kazlenta/troops-camp-zhezkazgan"), farm.get("agg/translated-troops-camp-kk")
+    assert ru is not None and kk is not None
+    for i in range(2100):  # one an hour; the 2,000th addition evicts everything before hour 1,760
+        when = start + timedelta(hours=i)
+        index.add(Doc("ru", ru.title, ru.text, "ru", when) if i == 1990 else _synthetic(i, when))
+    got = index.add(Doc("kk", kk.title, kk.text, "kk", start + timedelta(hours=2100)))
+    assert got.story == "ru" and got.relation == "translation"
+    live = int(index._n_anchors[index._alive].sum())
+    assert index._coded_end <= 2 * live + 1000 * 60  # compacted: not every anchor of 2,100 documents
+
+
 def test_a_later_write_up_joins_two_stories_under_the_first_publisher() -> None:
     """Two reports of one event that share too little to be grouped are joined by a third that matches both;
     the story keeps the earliest report as its first publisher."""
