@@ -37,7 +37,7 @@ from collections import Counter, deque
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from itertools import islice, repeat
+from itertools import compress, islice, repeat
 from multiprocessing.pool import AsyncResult
 
 import numpy as np
@@ -364,7 +364,7 @@ def _unpickle_features(
     anchors: str, in_lead: bytes, stems: str, counts: bytes,
 ) -> Features:  # fmt: skip
     n = len(blob) // (8 + 4 * NUM_PERM + 4 + 4 + 1)
-    at = np.cumsum([0, 8 * n, 4 * NUM_PERM * n, 4 * n, 4 * n]).tolist()
+    at = [0, 8 * n, (8 + 4 * NUM_PERM) * n, (12 + 4 * NUM_PERM) * n, (16 + 4 * NUM_PERM) * n]  # where each array starts
     paragraphs = Paragraphs(
         np.frombuffer(blob, np.uint64, n, at[0]),
         np.frombuffer(blob, bool, n, at[4]),
@@ -373,7 +373,7 @@ def _unpickle_features(
         np.frombuffer(blob, np.uint32, n * NUM_PERM, at[1]).reshape(n, NUM_PERM),
     )
     names = anchors.split("\0") if anchors else []
-    lead = frozenset(a for a, is_lead in zip(names, in_lead, strict=True) if is_lead)
+    lead = frozenset(compress(names, in_lead))
     stem_counts = dict(zip(stems.split("\0"), array("i", counts), strict=True)) if stems else {}
     return Features(doc_id, language, published_at, content_hash, paragraphs, frozenset(names), lead, stem_counts)
 
