@@ -42,11 +42,13 @@ _HIGH_TOPICS = {"strike", "protest", "layoffs_closure", "safety"}
 _WEIGHTS = {"organization": 0.9, "person": 1.0, "place": 0.3, "topic": 0.35, "alarm": 0.6}
 _EVENT_WINDOW = 80  # characters between a date and the event word that names its kind
 # «Читайте также: <another story's headline>» — site chrome linking other stories, often labour ones: never
-# evidence about this article. A marker alone on its line takes the next line (the linked headline) with it.
+# evidence about this article. A marker alone on its line takes the next line (the linked headline) with it, and
+# a bulleted list of headlines after it («— …», «→ …», «▸ …») line by line.
 _READ_ALSO = re.compile(
     r"(?im)^[ \t]*(?:читайте также|читайте по теме|читайте еще|читайте ещё|еще по теме|ещё по теме|см\. также|"
     r"смотрите также|сондай-ақ оқыңыз|оқи отырыңыз|тағы оқыңыз|оқыңыз|тақырыпқа орай|sonda[ıi]-aq oqy[ńn]yz|"
     r"oq[ıi] otyry[ńn]yz|read also|read more|see also|related)\b[ \t:.—–-]*(?:$\n?)?[^\n]*"
+    r"(?:\n\s*[—–\-→▸►•·*][^\n]*)*"
 )
 
 

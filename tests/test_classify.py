@@ -85,6 +85,19 @@ def test_a_read_also_line_is_not_the_article() -> None:
     assert classify("Горняки Южного рудника отказались спускаться в шахту", body, PUB).relevant
 
 
+def test_a_bulleted_list_of_other_headlines_is_chrome_too() -> None:
+    """Every bullet of a «read also» list is another story; the article's own list after a paragraph is not."""
+    body = "В Балхаше открылся пляжный сезон, вода прогрелась до +22 °C."
+    chrome = (
+        "\n\nОқи отырыңыз:\n— Балқаш зауытының жұмысшылары басқармаға жиналды\n— Жезқазғанда кеншілер жалақыны "
+        "көтеруді талап етті\n\nЧитайте также:\n\n▸ Горняки Сатпаева остались в шахте\n▸ Рабочие требуют зарплату"
+    )
+    c = classify("Пляжный сезон в Балхаше", body + chrome, PUB)
+    assert not c.relevant and not c.topics
+    own = "Горняки рудника в Сатпаеве выдвинули требования:\n— погасить долги по зарплате\n— не увольнять бригадиров"
+    assert classify("Требования горняков", own, PUB).relevant
+
+
 @pytest.mark.parametrize(
     ("title", "relevant"),
     [
