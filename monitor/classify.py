@@ -226,7 +226,12 @@ def classify(
     # politics alone (a minister, a government plan) is a modifier, not a story about the company's workers
     if watched_orgs and (set(topics_found) - {"politics"} or alarms_found or labour_hits) and not abroad:
         reasons.append(f"watched organisation {', '.join(sorted(watched_orgs))} with a topic")
-    elif watched_orgs and max(orgs[o] for o in watched_orgs) >= 2 and "business_results" not in context and not abroad:
+    elif (
+        watched_orgs
+        and max(orgs[o] for o in watched_orgs) >= 2
+        and context.keys().isdisjoint(lex.having("context", "company_news"))
+        and not abroad
+    ):
         reasons.append(f"watched organisation {', '.join(sorted(watched_orgs))} is the subject (title or repeated)")
     if watched_people:
         reasons.append(f"watched person {', '.join(sorted(watched_people))}")

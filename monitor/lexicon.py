@@ -49,6 +49,9 @@ class Entry(BaseModel):
     requires: list[str] = []  # context entries: the match counts only when one of them is found too
     near: int = 0  # with `requires`: the context word must stand within this many characters of each match
     suppresses: list[str] = []  # exclusions: entries whose matches are dropped from the whole article
+    # context: a watched company named as the subject of news of this kind (output, prices, grants, festivities)
+    # with no labour topic is company news, not the desk's
+    company_news: bool = False
     standalone: bool = False  # an alarm that makes a region or KazakhMys article relevant on its own (troops, curfew)
     search: list[str] = []  # queries sent to site-search pages (sources with a `search:` entry point)
 

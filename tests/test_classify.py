@@ -143,3 +143,12 @@ def test_a_watched_company_in_a_production_report_is_business_news() -> None:
     assert classify("В «Казахмысе» сменился директор Жезказганского комплекса", "«Казахмыс» сообщил.", PUB).relevant
     strike = classify("«Казахмыс» снизил выпуск меди из-за забастовки горняков", "", PUB)
     assert strike.relevant and "strike" in strike.topics
+
+
+def test_company_news_of_grants_and_festivities_is_not_the_desks() -> None:
+    """KazakhMys as the subject of a scholarship or concert story is company news; with a labour topic it counts."""
+    grant = "Корпорация «Казахмыс» выделила гранты 150 выпускникам школ Сатпаева. Казахмыс оплатит обучение."
+    assert not classify("Казахмыс выделил гранты выпускникам", grant, PUB).relevant
+    strike = grant + " Тем временем горняки рудника объявили забастовку: Казахмыс задерживает зарплату."
+    c = classify("Казахмыс выделил гранты выпускникам", strike, PUB)
+    assert c.relevant and "strike" in c.topics
