@@ -43,12 +43,16 @@ _WEIGHTS = {"organization": 0.9, "person": 1.0, "place": 0.3, "topic": 0.35, "al
 _EVENT_WINDOW = 80  # characters between a date and the event word that names its kind
 # «Читайте также: <another story's headline>» — site chrome linking other stories, often labour ones: never
 # evidence about this article. A marker alone on its line takes the next line (the linked headline) with it, and
-# a bulleted list of headlines after it («— …», «→ …», «▸ …») line by line.
+# a bulleted or numbered list of headlines after it («— …», «→ …», «1. …») line by line. List titles that could
+# open a sentence («Популярное», "Related") count only alone on their line.
 _READ_ALSO = re.compile(
-    r"(?im)^[ \t]*(?:читайте также|читайте по теме|читайте еще|читайте ещё|еще по теме|ещё по теме|см\. также|"
-    r"смотрите также|сондай-ақ оқыңыз|оқи отырыңыз|тағы оқыңыз|оқыңыз|тақырыпқа орай|sonda[ıi]-aq oqy[ńn]yz|"
-    r"oq[ıi] otyry[ńn]yz|read also|read more|see also|related)\b[ \t:.—–-]*(?:$\n?)?[^\n]*"
-    r"(?:\n\s*[—–\-→▸►•·*][^\n]*)*"
+    r"(?im)^[ \t]*(?:"
+    r"(?:читайте также|читайте по теме|читайте еще|читайте ещё|еще по теме|ещё по теме|см\. также|смотрите также|"
+    r"сондай-ақ оқыңыз|оқи отырыңыз|тағы оқыңыз|оқыңыз|тақырыпқа орай|sonda[ıi]-aq oqy[ńn]yz|oq[ıi] otyry[ńn]yz|"
+    r"read also|read more|see also)\b[ \t:.—–-]*(?:$\n?)?[^\n]*"
+    r"|(?:related|related news|popular|most read|самое читаемое|популярное|похожие новости|другие новости|"
+    r"новости по теме|көп оқылғандар|көп оқылған|ұқсас жаңалықтар|соңғы жаңалықтар)[ \t:.—–-]*$\n?[^\n]*"
+    r")(?:\n\s*(?:[—–\-→▸►•·*]|\d{1,2}[.)] )[^\n]*)*"
 )
 
 

@@ -91,11 +91,14 @@ def test_a_bulleted_list_of_other_headlines_is_chrome_too() -> None:
     chrome = (
         "\n\nОқи отырыңыз:\n— Балқаш зауытының жұмысшылары басқармаға жиналды\n— Жезқазғанда кеншілер жалақыны "
         "көтеруді талап етті\n\nЧитайте также:\n\n▸ Горняки Сатпаева остались в шахте\n▸ Рабочие требуют зарплату"
+        "\n\nКөп оқылғандар:\n1. Кеншілер ереуілге шықты\n2. Балқашта үш жұмысшы газдан уланды"
     )
     c = classify("Пляжный сезон в Балхаше", body + chrome, PUB)
     assert not c.relevant and not c.topics
     own = "Горняки рудника в Сатпаеве выдвинули требования:\n— погасить долги по зарплате\n— не увольнять бригадиров"
     assert classify("Требования горняков", own, PUB).relevant
+    # a list title opening a sentence of the article is the article
+    assert classify("Забастовка", "Популярное решение: горняки Сатпаева объявили забастовку.", PUB).relevant
 
 
 @pytest.mark.parametrize(
