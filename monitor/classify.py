@@ -207,11 +207,12 @@ def classify(
     kz_places = lex.having("place", "country", "kz")
     foreign_places = lex.having("place", "country", "foreign")
     labour = lex.having("topic", "labour")
+    labour_context, labour_bodies = lex.having("context", "labour"), lex.having("organization", "labour")
     # labour evidence: labour topics, plus labour context (wage arrears) and labour bodies (unions, inspectorate)
     labour_hits = (
         sum(n for t, n in topics_found.items() if t in labour)
-        + sum(n for e, n in context.items() if e in lex.having("context", "labour"))
-        + sum(n for o, n in orgs.items() if o in lex.having("organization", "labour"))
+        + sum(n for e, n in context.items() if e in labour_context)
+        + sum(n for o, n in orgs.items() if o in labour_bodies)
     )
     # detentions and the like count only next to a labour topic; troops, curfews and shootings count alone
     standalone = lex.having("alarm", "standalone")
