@@ -116,7 +116,7 @@ class _Entry:
     language: str
     slot: int  # row of its MinHash signature in the band index, -1 for a text too short for shingles
     size: int
-    stems: np.ndarray  # ids of its top stems (:meth:`StoryIndex._terms`), int32
+    stems: np.ndarray  # its top stems (:meth:`StoryIndex._terms`) as rows of the stem table, int64
     weights: np.ndarray  # their tf-idf weights, L2-normalised (same-language rewrites), float64
 
 
@@ -228,7 +228,9 @@ class _Bands:
 
     datasketch's ``MinHashLSH`` keeps each band key in a dict of Python sets, about 300 bytes per band per
     document (0.9 GB for 100k documents at 28 bands); here a band costs 12 bytes. The newest insertions sit in a
-    small dict and are merged into the sorted arrays every ``MERGE_EVERY`` documents. Rows of evicted documents
+    dict of band key → row (ints only: nothing for the garbage collector to trace, and filled by one C-level
+    ``update``), with the rare key two recent documents share kept in a second dict, and are merged into the
+    sorted arrays every ``MERGE_EVERY`` documents. Rows of evicted documents
     are marked dead and compacted away once they are half the index.
     """
 
@@ -240,7 +242,8 @@ class _Bands:
         self._salt = rng.integers(0, 2**63, size=BANDS, dtype=np.uint64)
         self._keys = np.empty(0, np.uint64)
         self._rows = np.empty(0, np.uint32)
-        self._recent: dict[int, list[int]] = {}
+        self._recent: dict[int, int] = {}  # band key → the latest row with it
+        self._clashes: dict[int, list[int]] = {}  # band key → the earlier recent rows with it
         self._recent_rows = 0
         self.signatures = np.empty((1024, NUM_PERM), np.uint32)
         self.alive = np.zeros(1024, bool)
@@ -260,8 +263,10 @@ class _Bands:
             self.alive = np.concatenate([self.alive, np.zeros_like(self.alive)])
         self.signatures[row], self.alive[row] = signature, True
         self.ids.append(doc_id)
-        for key in keys.tolist():
-            self._recent.setdefault(key, []).append(row)
+        keys_of_row, recent = keys.tolist(), self._recent
+        for key in recent.keys() & keys_of_row:  # a near copy of a recent document
+            self._clashes.setdefault(key, []).append(recent[key])
+        recent.update(zip(keys_of_row, repeat(row)))
         self._recent_rows += 1
         if self._recent_rows >= self.MERGE_EVERY:
             self._merge()
@@ -277,7 +282,10 @@ class _Bands:
             lo = lo[found]
             hi = np.searchsorted(self._keys, keys[found], "right")
             parts = [self._rows[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
-        recent = [r for key in keys.tolist() for r in self._recent.get(key, ())]
+        hits = self._recent.keys() & keys.tolist()
+        recent = [self._recent[key] for key in hits]
+        if hits and self._clashes:
+            recent += [r for key in hits for r in self._clashes.get(key, ())]
         if recent:
             parts.append(np.array(recent, np.uint32))
         if not parts:
@@ -312,13 +320,18 @@ class _Bands:
     def _merge(self) -> None:
         if not self._recent:
             return
-        keys = np.fromiter((k for k, rows in self._recent.items() for _ in rows), np.uint64)
-        rows = np.fromiter((r for v in self._recent.values() for r in v), np.uint32)
+        recent, clashes = self._recent, self._clashes
+        keys = np.fromiter(recent.keys(), np.uint64, len(recent))
+        rows = np.fromiter(recent.values(), np.uint32, len(recent))
+        if clashes:
+            keys = np.concatenate([keys, np.array([k for k, v in clashes.items() for _ in v], np.uint64)])
+            rows = np.concatenate([rows, np.array([r for v in clashes.values() for r in v], np.uint32)])
         order = np.argsort(keys, kind="stable")
         keys, rows = keys[order], rows[order]
         at = np.searchsorted(self._keys, keys, "right")
         self._keys, self._rows = np.insert(self._keys, at, keys), np.insert(self._rows, at, rows)
-        self._recent.clear()
+        recent.clear()
+        clashes.clear()
         self._recent_rows = 0
 
 
@@ -345,7 +358,8 @@ class Features:
     paragraphs: Paragraphs
     anchors: frozenset[str]
     lead: frozenset[str]  # anchors of the title and the first paragraph (a subset of ``anchors``)
-    stems: dict[str, int]  # stem → count
+    stems: np.ndarray  # int64: row of each distinct stem in the index's stem table (:func:`stem_rows`)
+    stem_counts: np.ndarray  # float64: how often each occurs
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
         """Pickled as a few strings and byte strings (features cross from worker processes by the thousand):
@@ -355,13 +369,13 @@ class Features:
             self.id, self.language, self.published_at, self.content_hash,
             b"".join(a.tobytes() for a in (p.keys, p.signatures, p.words, p.shingles, p.chrome)),
             "\0".join(anchors), bytes(map(self.lead.__contains__, anchors)),
-            "\0".join(self.stems), array("i", self.stems.values()).tobytes(),
+            self.stems.astype(np.uint32).tobytes(), self.stem_counts.astype(np.uint16).tobytes(),
         )  # fmt: skip
 
 
 def _unpickle_features(
     doc_id: str, language: str, published_at: datetime | None, content_hash: str, blob: bytes,
-    anchors: str, in_lead: bytes, stems: str, counts: bytes,
+    anchors: str, in_lead: bytes, stems: bytes, counts: bytes,
 ) -> Features:  # fmt: skip
     n = len(blob) // (8 + 4 * NUM_PERM + 4 + 4 + 1)
     at = [0, 8 * n, (8 + 4 * NUM_PERM) * n, (12 + 4 * NUM_PERM) * n, (16 + 4 * NUM_PERM) * n]  # where each array starts
@@ -374,8 +388,10 @@ def _unpickle_features(
     )
     names = anchors.split("\0") if anchors else []
     lead = frozenset(compress(names, in_lead))
-    stem_counts = dict(zip(stems.split("\0"), array("i", counts), strict=True)) if stems else {}
-    return Features(doc_id, language, published_at, content_hash, paragraphs, frozenset(names), lead, stem_counts)
+    stem_rows = np.frombuffer(stems, np.uint32).astype(np.int64)
+    stem_counts = np.frombuffer(counts, np.uint16).astype(np.float64)
+    return Features(doc_id, language, published_at, content_hash, paragraphs, frozenset(names), lead, stem_rows,
+                    stem_counts)  # fmt: skip
 
 
 def featurize(doc: Doc, lexicons: Lexicons) -> Features:
@@ -394,8 +410,25 @@ def featurize(doc: Doc, lexicons: Lexicons) -> Features:
     lead, rest = _anchors(lexicons, sample, fsample, doc.published_at, lead_end if lead_end >= 0 else len(sample))
     lead_anchors = frozenset(title_anchors | lead)
     anchors = lead_anchors | rest
-    stems = dict(Counter(w[:6] for w in words_all if len(w) >= 4 and w not in _STOP and not w.isdigit()))
-    return Features(doc.id, doc.language, doc.published_at, content_hash, paragraphs, anchors, lead_anchors, stems)
+    stems = Counter(w[:6] for w in words_all if len(w) >= 4 and w not in _STOP and not w.isdigit())
+    counts = np.fromiter(stems.values(), np.float64, len(stems)).clip(max=65535)
+    return Features(doc.id, doc.language, doc.published_at, content_hash, paragraphs, anchors, lead_anchors,
+                    stem_rows(stems), counts)  # fmt: skip
+
+
+STEM_TABLE_BITS = 23  # stems counted in 8M buckets (32 MB): ~6 % of 500,000 distinct stems share one
+
+
+def stem_rows(stems: Iterable[str]) -> np.ndarray:
+    """Each stem's row in the index's table of stem frequencies: its crc32, cut to ``STEM_TABLE_BITS``.
+
+    A hash, not an id the index hands out, so worker processes compute it and the index process never hashes or
+    looks up a string; the table has a fixed size however many stems a long stream brings. Two stems sharing a
+    row share a document frequency (an idf a little low for the rarer one), and count as one term in the cosine
+    of two documents that each have one of them among their top stems."""
+    crc = np.fromiter(map(zlib.crc32, map(_UTF8, stems)), np.int64)
+    out: np.ndarray = crc & ((1 << STEM_TABLE_BITS) - 1)
+    return out
 
 
 # A shingle's hash combines its three words' crc32 (C, and stable across processes): every word is hashed once, not
@@ -583,8 +616,7 @@ class StoryIndex:
         self._paragraphs: Counter[int] = Counter()
         self._anchors = _Anchors()
         self._mark = np.zeros(1024, np.uint8)  # scratch, per anchor id: bit 1 the document's, bit 2 its lead's
-        self._stem_id: dict[str, int] = {}  # every stem seen → its row in _stem_df
-        self._stem_df = np.zeros(4096, np.int64)  # documents naming each stem
+        self._stem_df = np.zeros(1 << STEM_TABLE_BITS, np.int32)  # documents naming each stem (by stem_rows)
         self._story_of: dict[str, str] = {}  # document → the story it joined (follow _merged_into for its root)
         self._merged_into: dict[str, str] = {}  # story → the older story it was merged into
         self._rank: dict[str, int] = {}  # story → when its first document was added (the older story leads)
@@ -637,8 +669,7 @@ class StoryIndex:
         keys = self._bands.band_keys(signature) if signature is not None else None
         if match is None and signature is not None and keys is not None:
             match = self._near(signature, keys, size)
-        stem_rows = self._stem_ids(f.stems)
-        terms = self._terms(f.stems, stem_rows)
+        terms = self._terms(f)
         bridged: list[str] = []
         if match is None:
             related = self._related(f, terms)
@@ -676,7 +707,7 @@ class StoryIndex:
         self._n_anchors[self._added] = len(anchors)
         self._language[self._added] = self._language_code(f.language)
         self._story_of[f.id] = story
-        self._stem_df[stem_rows] += 1
+        self._stem_df[f.stems] += 1
         for other in bridged:  # this write-up ties two stories together: one event reported twice over
             story = self.join(f.id, other)
         if match is None:
@@ -784,30 +815,15 @@ class StoryIndex:
     def _language_code(self, language: str) -> int:
         return self._languages.setdefault(language, len(self._languages))
 
-    def _stem_ids(self, counts: dict[str, int]) -> np.ndarray:
-        """Rows of a document's stems in ``_stem_df``, in the dict's order; new stems get new rows."""
-        stem_id = self._stem_id
-        ids = list(map(stem_id.get, counts))
-        if None in ids:
-            for i, stem in enumerate(counts):
-                if ids[i] is None:
-                    ids[i] = stem_id[stem] = len(stem_id)
-            if len(stem_id) > len(self._stem_df):
-                self._stem_df = np.concatenate([self._stem_df, np.zeros(len(stem_id), np.int64)])
-        return np.array(ids, np.int64)
-
-    def _terms(self, counts: dict[str, int], ids: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The document's most distinctive stems (TOP_STEMS) as stem ids, with their tf-idf weights normalised;
-        ``ids`` are its stems' rows if known (:meth:`_stem_ids`)."""
-        if not counts:
-            return np.empty(0, np.int32), np.empty(0, np.float64)
-        ids = self._stem_ids(counts) if ids is None else ids
-        tf = np.fromiter(counts.values(), np.float64, len(counts))
-        weights = tf * (math.log(len(self._entries) + 2) - np.log(self._stem_df[ids] + 1.0))
+    def _terms(self, doc: Features) -> tuple[np.ndarray, np.ndarray]:
+        """The document's most distinctive stems (TOP_STEMS) as stem rows, with their tf-idf weights normalised."""
+        if not len(doc.stems):
+            return np.empty(0, np.int64), np.empty(0, np.float64)
+        weights = doc.stem_counts * (math.log(len(self._entries) + 2) - np.log(self._stem_df[doc.stems] + 1.0))
         top = np.argsort(-weights, kind="stable")[:TOP_STEMS]
         top = top[weights[top] > 0]
         norm = float(np.sqrt(np.dot(weights[top], weights[top]))) or 1.0
-        return ids[top].astype(np.int32), weights[top] / norm
+        return doc.stems[top], weights[top] / norm
 
     def candidates(
         self, doc: Features, terms: tuple[np.ndarray, np.ndarray] | None = None, min_probability: float = 0.0
@@ -824,7 +840,7 @@ class StoryIndex:
         cosine is summed.
         """
         if terms is None:
-            terms = self._terms(doc.stems)
+            terms = self._terms(doc)
         table = self._anchors
         rare = [i for i in map(table.id_of.get, [a for a in doc.anchors if a.startswith(_RARE)]) if i is not None]
         rare = [i for i in rare if table.df[i] <= MAX_POSTINGS]

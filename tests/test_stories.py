@@ -188,9 +188,12 @@ def test_features_cross_processes_intact() -> None:
         f = featurize(doc, lexicons)
         g = pickle.loads(pickle.dumps(f, pickle.HIGHEST_PROTOCOL))
         assert (g.id, g.language, g.published_at, g.content_hash) == (f.id, f.language, f.published_at, f.content_hash)
-        assert (g.anchors, g.lead, g.stems) == (f.anchors, f.lead, f.stems)
-        for name in ("keys", "chrome", "words", "shingles", "signatures"):
-            want, got = getattr(f.paragraphs, name), getattr(g.paragraphs, name)
+        assert (g.anchors, g.lead) == (f.anchors, f.lead)
+        pairs = [
+            (getattr(f.paragraphs, n), getattr(g.paragraphs, n), n)
+            for n in ("keys", "chrome", "words", "shingles", "signatures")
+        ]
+        for want, got, name in [*pairs, (f.stems, g.stems, "stems"), (f.stem_counts, g.stem_counts, "stem_counts")]:
             assert want.dtype == got.dtype and want.shape == got.shape and (want == got).all(), name
 
 
