@@ -258,3 +258,40 @@ def test_paragraph_signatures_are_datasketchs_minhash() -> None:
         assert (paragraphs.signatures[row] == reference.hashvalues).all(), f"paragraph {row}"
         assert paragraphs.shingles[row] == len({tuple(tokens[i : i + 3]) for i in range(len(tokens) - 2)})
     assert words == re.findall(r"\w+", text)
+
+
+def test_band_index_finds_what_a_brute_force_scan_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The LSH band index against a scan of every signature: rows in the recent dict, in the sorted arrays after
+    a merge, band keys shared by several recent rows (near copies of each other), removed rows and rows renumbered
+    by compaction. Merges every 7 insertions, so all of these happen within 200 documents."""
+    import numpy as np
+
+    from monitor.stories import BANDS, NUM_PERM, ROWS, _Bands
+
+    monkeypatch.setattr(_Bands, "MERGE_EVERY", 7)
+    rng = np.random.default_rng(3)
+    bands = _Bands()
+    sigs: dict[str, np.ndarray] = {}
+    row_of: dict[str, int] = {}
+    for i in range(200):
+        sig = rng.integers(0, 2**32, NUM_PERM, dtype=np.uint32)
+        if sigs and i % 3 == 0:  # a near copy: shares its first ten bands with an earlier (perhaps removed) one
+            src = sigs[f"s{rng.integers(0, i)}"]
+            sig[: 10 * ROWS] = src[: 10 * ROWS]
+        doc = f"s{i}"
+        sigs[doc] = sig
+        row_of[doc] = bands.insert(doc, sig, bands.band_keys(sig))
+        if i % 11 == 5:
+            gone = f"s{rng.integers(0, i)}"
+            if gone in row_of:
+                bands.remove(row_of.pop(gone))
+                if (moved := bands.compact()) is not None:
+                    row_of = {d: moved[r] for d, r in row_of.items()}
+        probe = sigs[f"s{rng.integers(0, i + 1)}"]
+        want = {
+            d
+            for d in row_of
+            if (sigs[d][: BANDS * ROWS].reshape(BANDS, ROWS) == probe[: BANDS * ROWS].reshape(BANDS, ROWS)).all(1).any()
+        }
+        assert {bands.ids[r] for r in bands.query(bands.band_keys(probe)).tolist()} == want, i
+        assert all(bands.ids[r] == d for d, r in row_of.items())
