@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -145,6 +145,34 @@ def _near_context(lex: Lexicons, matches: list[Match]) -> list[Match]:
     return out
 
 
+def _reassign(lex: Lexicons, matches: list[Match]) -> list[Match]:
+    """Count matches for another entry where their entry says so (``reassign``): once one of the listed terms
+    stands close to one of the listed context words (in the same field), every match of those terms in the
+    article counts for the other entry — an article on a union leader's dismissal says «увольнение» again in
+    paragraphs that do not name him."""
+    rules = {
+        (cat, eid): rule
+        for cat in ("topic", "context")
+        for eid in lex.having(cat, "reassign")
+        if (rule := lex.entry(cat, eid).reassign) is not None
+    }
+    if not rules:
+        return matches
+    context = [m for m in matches if m.category == "context"]
+    fired = {
+        key
+        for m in matches
+        if (rule := rules.get(key := (m.category, m.entry))) is not None
+        and m.term in rule.terms
+        and any(c.entry in rule.near and c.field == m.field and abs(c.start - m.start) <= rule.within for c in context)
+    }
+    return [
+        replace(m, entry=rules[key].to) if key in fired and m.term in rules[key].terms else m
+        for m in matches
+        for key in [(m.category, m.entry)]
+    ]
+
+
 def _longest(hits: list[Hit]) -> list[Hit]:
     """Within one category and entry keep only the longest of overlapping hits (one explanation per span)."""
     hits = sorted(hits, key=lambda h: (h.start, -(h.end - h.start)))
@@ -183,7 +211,7 @@ def classify(
     suppressed = {e for h in title_excl + text_excl for e in lex.entry("exclusion", h.term.entry).suppresses}
     if suppressed:
         matches = [m for m in matches if m.entry not in suppressed]
-    matches = _near_context(lex, matches)
+    matches = _reassign(lex, _near_context(lex, matches))
 
     by_cat: dict[str, dict[str, int]] = {}
     for m in matches:

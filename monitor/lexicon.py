@@ -36,6 +36,18 @@ class LexiconError(ValueError):
     """A lexicon file is malformed; the message names the file and the entry."""
 
 
+class Reassign(BaseModel):
+    """Some of an entry's terms count for another entry of its category next to certain context words: «уволен»
+    is a layoff, but «уволен председатель профкома» is pressure on a union."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: str  # an entry of the same category
+    terms: list[str]  # the entry's own terms, exactly as written there
+    near: list[str]  # context entries, one of which must stand ...
+    within: int = 120  # ... within this many characters of the match, in the same field
+
+
 class Entry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -49,6 +61,7 @@ class Entry(BaseModel):
     requires: list[str] = []  # context entries: the match counts only when one of them is found too
     near: int = 0  # with `requires`: the context word must stand within this many characters of each match
     suppresses: list[str] = []  # exclusions: entries whose matches are dropped from the whole article
+    reassign: Reassign | None = None
     # context: a watched company named as the subject of news of this kind (output, prices, grants, festivities)
     # with no labour topic is company news, not the desk's
     company_news: bool = False
@@ -331,6 +344,14 @@ def load_lexicons(directory: Path | None = None) -> Lexicons:
             unknown = [c for c in entry.requires if ("context", c) not in seen]
             if unknown:
                 raise LexiconError(f"{directory / name}: entry {entry.id}: requires unknown context {unknown}")
+            if (r := entry.reassign) is not None:
+                own = {t for variants in entry.terms.values() for t in variants}
+                problems = [f"unknown context {c!r}" for c in r.near if ("context", c) not in seen]
+                problems += [f"term {t!r} is not one of its terms" for t in r.terms if t not in own]
+                if (lf.category, r.to) not in seen:
+                    problems.append(f"unknown {lf.category} entry {r.to!r}")
+                if problems:
+                    raise LexiconError(f"{directory / name}: entry {entry.id}: reassign: {'; '.join(problems)}")
     return Lexicons(files, Matcher(terms), digest.hexdigest()[:12])
 
 

@@ -155,3 +155,28 @@ def test_company_news_of_grants_and_festivities_is_not_the_desks() -> None:
     strike = grant + " Тем временем горняки рудника объявили забастовку: Казахмыс задерживает зарплату."
     c = classify("Казахмыс выделил гранты выпускникам", strike, PUB)
     assert c.relevant and "strike" in c.topics
+
+
+def test_a_union_leaders_dismissal_is_pressure_not_a_layoff() -> None:
+    """«Уволен» next to a union leader makes every dismissal word of the article count as repression; job cuts
+    stay layoffs even when a union leader is quoted on them, in Russian and in Kazakh."""
+    fired = classify(
+        "В Караганде уволили председателя профкома литейного завода",
+        "Председатель профсоюзного комитета литейного завода Сергей Ким уволен с формулировкой «за нарушения».\n\n"
+        "По словам рабочих, приказ об увольнении вручили после его жалобы в инспекцию труда.",
+        PUB,
+    )
+    assert "repression" in fired.topics and "layoffs_closure" not in fired.topics
+    assert {m.entry for m in fired.matches if m.term in ("уволен*", "увольнени*")} == {"repression"}
+    kazakh = classify(
+        "Екібастұзда кәсіподақ төрағасы жұмыстан шығарылды",
+        "Зауыттың тәуелсіз кәсіподағының төрағасы жұмыстан шығарылды. Басшылық жұмыстан шығару заңды дейді.",
+        PUB,
+    )
+    assert "repression" in kazakh.topics and "layoffs_closure" not in kazakh.topics
+    cuts = classify(
+        "На медеплавильном заводе сократят 300 рабочих",
+        "Председатель профкома завода заявил, что сокращение 300 рабочих и увольнение водителей незаконны.",
+        PUB,
+    )
+    assert "layoffs_closure" in cuts.topics

@@ -61,3 +61,21 @@ def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
     (tmp_path / "b.yaml").write_text(f"category: topic\nentries:\n{entry}", encoding="utf-8")
     with pytest.raises(LexiconError, match="duplicate id"):
         load_lexicons(tmp_path)
+
+
+def test_a_reassign_rule_naming_what_does_not_exist_is_refused(tmp_path: Path) -> None:
+    """A ``reassign`` rule must name the entry's own terms, known context entries and an entry of its category;
+    the error lists every problem, with the file and the entry."""
+    context = "category: context\nentries:\n  - id: union_role\n    label: u\n    terms: {ru: [профлидер*]}\n"
+    (tmp_path / "context.yaml").write_text(context, encoding="utf-8")
+    rule = "    reassign: {to: repressoin, terms: [уволен*, сократят], near: [union_role, unoin]}\n"
+    (tmp_path / "topics.yaml").write_text(
+        f"category: topic\nentries:\n  - id: layoffs\n    label: l\n{rule}    terms: {{ru: [уволен*]}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(LexiconError) as err:
+        load_lexicons(tmp_path)
+    message = str(err.value)
+    assert "topics.yaml" in message and "layoffs" in message
+    assert "'unoin'" in message and "'сократят'" in message and "'repressoin'" in message
+    assert "'уволен*'" not in message and "'union_role'" not in message
