@@ -180,3 +180,14 @@ def test_a_union_leaders_dismissal_is_pressure_not_a_layoff() -> None:
         PUB,
     )
     assert "layoffs_closure" in cuts.topics
+
+
+def test_a_formal_labour_dispute_is_labour_evidence_but_no_protest() -> None:
+    """A collective labour dispute or complaint is a procedure: it makes a report ours, not a protest."""
+    got = classify(
+        "Профсоюз энергоремонтников Экибастуза инициировал коллективный трудовой спор",
+        "Профсоюз работников энергоремонтного предприятия направил работодателю требования о повышении зарплаты и "
+        "инициировал коллективный трудовой спор. Создана примирительная комиссия, в неё вошли представители рабочих.",
+        PUB,
+    )
+    assert got.relevant and "protest" not in got.topics
