@@ -5,9 +5,10 @@ The rules, in the order an editor would apply them:
 1. Find every lexicon term in the title and text; drop matches that overlap an exclusion phrase (Kanysh Satpayev
    the scientist, streets named after him, «протестант», FC Ulytau …); some exclusions (a Victory Day rally)
    drop a whole entry's matches from the article (``suppresses``).
-2. A **topic** counts when one of its terms matches; some need a context word too (``requires`` in the lexicon):
-   `safety` a workplace (a road crash is not a labour story), `repression` activists, unions or workers (a fraud
-   arrest is not repression).
+2. A **topic** counts when one of its terms matches; some need a context word or another topic too (``requires``
+   in the lexicon): `safety` a workplace (a road crash is not a labour story), `repression` activists, unions, a
+   protest or a strike (a fraud arrest is not repression). Some terms count for another topic next to given
+   context words (``reassign``): a union leader's dismissal is repression, not a layoff.
 3. The article is **relevant** when any of these holds:
    a. a watched organisation (KazakhMys …) with any topic or alarm, or as the subject (in the title, or named
       twice) of anything but a production, earnings or price report — a passing mention in a copper-price story
@@ -211,7 +212,7 @@ def classify(
     suppressed = {e for h in title_excl + text_excl for e in lex.entry("exclusion", h.term.entry).suppresses}
     if suppressed:
         matches = [m for m in matches if m.entry not in suppressed]
-    matches = _reassign(lex, _near_context(lex, matches))
+    matches = _near_context(lex, _reassign(lex, matches))  # a reassigned match meets its new entry's rules
 
     by_cat: dict[str, dict[str, int]] = {}
     for m in matches:
@@ -225,8 +226,12 @@ def classify(
     alarms_found = by_cat.get("alarm", {})
     context = by_cat.get("context", {})
     topics_found = dict(by_cat.get("topic", {}))
-    for tid in lex.having("topic", "requires") & topics_found.keys():
-        if context.keys().isdisjoint(lex.entry("topic", tid).requires):
+    # a requirement is a context word or another topic found («задержаны» counts after a rally): topics that need
+    # only context words are settled first, so a topic never stands on one that is dropped afterwards
+    topic_ids = {eid for eid, _ in lex.entries("topic")}
+    needy = lex.having("topic", "requires") & topics_found.keys()
+    for tid in sorted(needy, key=lambda t: (not topic_ids.isdisjoint(lex.entry("topic", t).requires), t)):
+        if (context.keys() | topics_found.keys()).isdisjoint(lex.entry("topic", tid).requires):
             del topics_found[tid]
 
     watched_orgs = set(orgs) & lex.having("organization", "watch")

@@ -58,7 +58,7 @@ class Entry(BaseModel):
     region: bool = False
     country: Literal["kz", "foreign"] | None = None
     labour: bool = False
-    requires: list[str] = []  # context entries: the match counts only when one of them is found too
+    requires: list[str] = []  # context (or topic) entries: the match counts only when one of them is found too
     near: int = 0  # with `requires`: the context word must stand within this many characters of each match
     suppresses: list[str] = []  # exclusions: entries whose matches are dropped from the whole article
     reassign: Reassign | None = None
@@ -341,7 +341,7 @@ def load_lexicons(directory: Path | None = None) -> Lexicons:
         raise LexiconError(f"{directory}: no lexicon files (*.yaml)")
     for name, lf in files.items():
         for entry in lf.entries:
-            unknown = [c for c in entry.requires if ("context", c) not in seen]
+            unknown = [c for c in entry.requires if ("context", c) not in seen and ("topic", c) not in seen]
             if unknown:
                 raise LexiconError(f"{directory / name}: entry {entry.id}: requires unknown context {unknown}")
             if (r := entry.reassign) is not None:

@@ -191,3 +191,20 @@ def test_a_formal_labour_dispute_is_labour_evidence_but_no_protest() -> None:
         PUB,
     )
     assert got.relevant and "protest" not in got.topics
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Ақтауда әкімдік алдына жиналған жұмысшылардың бесеуі полицияға жеткізілді",
+        "Aqtauda narazylyq aktsiiasyna shyqqan munaishylar polisiiaga jetkizildi",
+        "Kazakhstan refuses to register independent union of Kazakhmys miners",
+        "Суд ликвидировал независимый профсоюз нефтяников в Атырау",
+        "В Сатпаеве председателя профкома уволили за «прогул» в день профсоюзного собрания",
+    ],
+)
+def test_pressure_on_unions_in_other_words_is_repression(title: str) -> None:
+    """Taken to the police after a rally, a union refused registration or dissolved, a union leader fired (the
+    words in any order): repression, in Russian, Kazakh in both scripts and English."""
+    got = classify(title, "", PUB)
+    assert "repression" in got.topics and "layoffs_closure" not in got.topics, got.topics
