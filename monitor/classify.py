@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -136,14 +137,12 @@ def _near_context(lex: Lexicons, matches: list[Match]) -> list[Match]:
     if not rules:
         return matches
     context = [m for m in matches if m.category == "context"]
-    out = []
-    for m in matches:
-        rule = rules.get((m.category, m.entry))
-        if rule is None or any(
-            c.entry in rule[0] and c.field == m.field and abs(c.start - m.start) <= rule[1] for c in context
-        ):
-            out.append(m)
-    return out
+    return [m for m in matches if (rule := rules.get((m.category, m.entry))) is None or _close(m, context, *rule)]
+
+
+def _close(m: Match, context: list[Match], entries: Collection[str], within: int) -> bool:
+    """Whether a context match of one of ``entries`` starts within ``within`` characters of ``m``, in its field."""
+    return any(c.entry in entries and c.field == m.field and abs(c.start - m.start) <= within for c in context)
 
 
 def _reassign(lex: Lexicons, matches: list[Match]) -> list[Match]:
@@ -165,7 +164,7 @@ def _reassign(lex: Lexicons, matches: list[Match]) -> list[Match]:
         for m in matches
         if (rule := rules.get(key := (m.category, m.entry))) is not None
         and m.term in rule.terms
-        and any(c.entry in rule.near and c.field == m.field and abs(c.start - m.start) <= rule.within for c in context)
+        and _close(m, context, rule.near, rule.within)
     }
     return [
         replace(m, entry=rules[key].to) if key in fired and m.term in rules[key].terms else m
@@ -226,12 +225,9 @@ def classify(
     alarms_found = by_cat.get("alarm", {})
     context = by_cat.get("context", {})
     topics_found = dict(by_cat.get("topic", {}))
-    # a requirement is a context word or another topic found («задержаны» counts after a rally): topics that need
-    # only context words are settled first, so a topic never stands on one that is dropped afterwards
-    topic_ids = {eid for eid, _ in lex.entries("topic")}
-    needy = lex.having("topic", "requires") & topics_found.keys()
-    for tid in sorted(needy, key=lambda t: (not topic_ids.isdisjoint(lex.entry("topic", t).requires), t)):
-        if (context.keys() | topics_found.keys()).isdisjoint(lex.entry("topic", tid).requires):
+    # a requirement is a context word or another topic found («задержаны» counts after a rally)
+    for tid in lex.topics_by_requirement:
+        if tid in topics_found and (context.keys() | topics_found.keys()).isdisjoint(lex.entry("topic", tid).requires):
             del topics_found[tid]
 
     watched_orgs = set(orgs) & lex.having("organization", "watch")

@@ -277,6 +277,14 @@ class Lexicons:
     def _having(self) -> dict[tuple[str, str, object], frozenset[str]]:
         return {}
 
+    @cached_property
+    def topics_by_requirement(self) -> tuple[str, ...]:
+        """Topics with ``requires``, those that need only context words first: a topic that stands on another is
+        checked after it, so it never stands on one that is dropped afterwards."""
+        topics = {eid for eid, _ in self.entries("topic")}
+        needy = self.having("topic", "requires")
+        return tuple(sorted(needy, key=lambda t: (not topics.isdisjoint(self.entry("topic", t).requires), t)))
+
     def search_terms(self) -> list[str]:
         """Every watchlist query for site search, in file order, without repeats."""
         out: list[str] = []
