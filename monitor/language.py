@@ -20,15 +20,25 @@ from langdetect import DetectorFactory, LangDetectException, detect
 
 DetectorFactory.seed = 0
 
+
+def _cased(letters: str) -> str:
+    """A character class of ``letters`` in both cases. An explicit class is scanned faster than one under re.I
+    (Cyrillic word counts 1.4× faster)."""
+    return "[" + "".join(re.escape(c) for c in sorted(set(letters + letters.upper())) if len(c) == 1) + "]"
+
+
+_CYRILLIC = "абвгдежзийклмнопрстуфхцчшщъыьэюяёәғқңөұүһі"
+_KK_LETTERS = "әғқңөұүһ"
 _UK_LETTER = re.compile("[їєґЇЄҐ]")
-_CYR_WORD = re.compile(r"[а-яёәғқңөұүһіїєґ]{2,}", re.I)
-# Cyrillic words with a Kazakh-only letter, counted from the word's start up to its first such letter (matching
-# the whole word makes the engine backtrack at every letter: 2.5× slower)
-_KK_WORD = re.compile(r"(?<![а-яёәғқңөұүһі])[а-яёі]*[әғқңөұүһ]", re.I)
+_CYR_WORD = re.compile(_cased(_CYRILLIC + "їєґ") + "{2,}")
+# Cyrillic words with a Kazakh-only letter, counted from their first such letter to the word's end: a pattern that
+# starts with a character class is scanned for in C (anchoring at the word's start makes it 3× slower)
+_KK_WORD = re.compile(_cased(_KK_LETTERS) + _cased(_CYRILLIC) + "*")
 _I_LETTER = re.compile("[іІ]")
 # Cyrillic words of two letters or more with і, from the word's start to its first і
 _I_WORD = re.compile(r"(?<![а-яёәғқңөұүһіїєґ])(?=[а-яёәғқңөұүһіїєґ]{2})[а-яёәғқңөұүһїєґ]*і", re.I)
-_LAT_WORD = re.compile(r"[a-zá-ÿıńŋşğǵǧūý']{2,}", re.I)
+_LAT_WORD = re.compile(_cased("abcdefghijklmnopqrstuvwxyz" + "".join(map(chr, range(0xE1, 0x100))) + "ıńŋşğǵǧūýİ'")
+                       + "{2,}")  # fmt: skip
 _KK_LATIN_LETTERS = set("áǵğǧıńŋóöúüūýşÁǴĞǦIŃŊÓÖÚÜŪÝŞ") - {"I"}
 # Frequent Kazakh words and stems in Latin spelling (official 2021 alphabet and the older apostrophe/English ones).
 _KK_LATIN_WORDS = frozenset(
