@@ -46,14 +46,16 @@ _EVENT_WINDOW = 80  # characters between a date and the event word that names it
 # «Читайте также: <another story's headline>» — site chrome linking other stories, often labour ones: never
 # evidence about this article. A marker alone on its line takes the next line (the linked headline) with it, and
 # a bulleted or numbered list of headlines after it («— …», «→ …», «1. …») line by line. List titles that could
-# open a sentence («Популярное», "Related") count only alone on their line.
+# open a sentence («Популярное», "Related") count only alone on their line (taking the next) or before a colon
+# (taking the rest of the line: «Самое читаемое: … · … · …»).
 _READ_ALSO = re.compile(
     r"(?im)^[ \t]*(?:"
     r"(?:читайте также|читайте по теме|читайте еще|читайте ещё|еще по теме|ещё по теме|см\. также|смотрите также|"
     r"сондай-ақ оқыңыз|оқи отырыңыз|тағы оқыңыз|оқыңыз|тақырыпқа орай|sonda[ıi]-aq oqy[ńn]yz|oq[ıi] otyry[ńn]yz|"
     r"read also|read more|see also)\b[ \t:.—–-]*(?:$\n?)?[^\n]*"
     r"|(?:related|related news|popular|most read|самое читаемое|популярное|похожие новости|другие новости|"
-    r"новости по теме|көп оқылғандар|көп оқылған|ұқсас жаңалықтар|соңғы жаңалықтар)[ \t:.—–-]*$\n?[^\n]*"
+    r"новости по теме|көп оқылғандар|көп оқылған|ұқсас жаңалықтар|соңғы жаңалықтар)"
+    r"(?:[ \t]*:[^\n]*|[ \t.—–-]*$\n?[^\n]*)"
     r")(?:\n\s*(?:[—–\-→▸►•·*]|\d{1,2}[.)] )[^\n]*)*"
 )
 
@@ -247,8 +249,17 @@ def classify(
     standalone = lex.having("alarm", "standalone")
     if not labour_hits:
         alarms_found = {a: n for a, n in alarms_found.items() if a in standalone}
-    kz_weight = sum(n for p, n in places.items() if p in kz_places) + sum(orgs.values()) + sum(people.values())
+    kz_context = lex.having("context", "country", "kz")
     foreign_weight = sum(n for p, n in places.items() if p in foreign_places)
+    # Kazakh places, any organisation or person, «ТОО» or тенге; and Kazakh-language news is written about
+    # Kazakhstan unless it names a place abroad
+    kz_weight = (
+        sum(n for p, n in places.items() if p in kz_places)
+        + sum(orgs.values())
+        + sum(people.values())
+        + sum(n for c, n in context.items() if c in kz_context)
+        + (lang.language == "kk" and not foreign_weight)
+    )
     # abroad: places abroad outweigh Kazakh ones, or the title places the story abroad and names nothing Kazakh
     # (a report on a strike in Kyrgyzstan recalls Zhanaozen in its background paragraph)
     in_title = {(m.category, m.entry) for m in matches if m.field == "title"}
@@ -286,9 +297,12 @@ def classify(
     squashed = 1 - math.exp(-evidence / 2)
     score = round(0.5 + squashed / 2 if relevant else squashed / 2 * 0.98, 3)
 
-    # an alarm in a relevant article is repression by another name: troops, curfews, detentions, shutdowns
+    # an alarm in a relevant article is repression by another name: troops, curfews, detentions, shutdowns; and
+    # troops, police, a curfew or a shutdown (not a detention) answer workers gathering, unless they are on strike
     if relevant and alarms_found:
         topics_found.setdefault("repression", 0)
+        if "strike" not in topics_found and not set(alarms_found).isdisjoint(standalone):
+            topics_found.setdefault("protest", 0)
     topics = sorted(topics_found)
     alarm_labels = sorted(lex.entry("alarm", a).label for a in alarms_found)
     severity: str | None = None
