@@ -2,10 +2,10 @@
 
 The set is two JSON-lines files of invented but realistic news items (Russian, Kazakh in Cyrillic and in the
 2018 Latin alphabet, a little English; wires, press releases, court reports, reposts with site chrome,
-headline-only items, features), labelled by the rules of ``monitor/farm/README.md``: ``dev.jsonl`` (441 items)
-for looking at errors, ``test.jsonl`` (232 items, other events, places, people and phrasings) held out: its items
+headline-only items, features), labelled by the rules of ``monitor/farm/README.md``: ``dev.jsonl`` for looking
+at errors, ``test.jsonl`` (a third of the items: other events, places, people and phrasings) held out. Its items
 were written without sight of the lexicons, and the later batches were split between the files at random before
-anyone read them.
+anyone read them; ``--data DIR`` measures a new batch at first sight, before it is split and appended.
 One object a line: id, title, text, language (ru | kk | en), relevant, severity (alarm | high | normal | null),
 topics (strike, protest, repression, layoffs_closure, safety, ownership, politics), register.
 

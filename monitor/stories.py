@@ -118,6 +118,7 @@ class _Entry:
     size: int
     stems: np.ndarray  # its top stems (:meth:`StoryIndex._terms`) as rows of the stem table, int64
     weights: np.ndarray  # their tf-idf weights, L2-normalised (same-language rewrites), float64
+    counted: np.ndarray  # every stem row it added to the document frequencies, uint32: taken back when evicted
 
 
 # Bits of an anchor as two documents are compared: in the new document, in its lead, in the other's lead, and
@@ -689,7 +690,7 @@ class StoryIndex:
         ids = self._anchors.add(anchors, self._added)
         in_lead = np.fromiter(map(f.lead.__contains__, anchors), np.int64, len(anchors))
         coded = ids.astype(np.int64) << _FLAG_BITS | in_lead * _THEIR_LEAD | self._anchors.kind[ids]
-        entry = _Entry(f.id, self._added, f.language, slot, size, *terms)
+        entry = _Entry(f.id, self._added, f.language, slot, size, *terms, f.stems.astype(np.uint32))
         self._entries[f.id] = self._by_serial[self._added] = entry
         if self._added >= len(self._alive):
             self._alive = np.concatenate([self._alive, np.zeros_like(self._alive)])
@@ -743,6 +744,7 @@ class StoryIndex:
         self._alive[entry.serial] = False
         if entry.slot >= 0:
             self._bands.remove(entry.slot)
+        self._stem_df[entry.counted] -= 1  # once per distinct row, as place() added it
         self._anchors.remove(self._coded_of(entry.serial) >> _FLAG_BITS, self._alive)
 
     def _coded_of(self, serial: int) -> np.ndarray:

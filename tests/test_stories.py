@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from monitor.archive.store import Archive
@@ -128,6 +129,20 @@ def test_sliding_window_evicts_and_still_finds_copies() -> None:
     assert got_old.duplicate_of is None or got_old.relation == "exact"  # the text hash outlives the window
     near = index.add(Doc("near-recent", "", recent.text + " и ещё одна фраза в конце", "ru", last))
     assert near.duplicate_of == recent.id and near.relation == "near"
+
+
+def test_evicted_documents_leave_the_stem_frequencies() -> None:
+    """Document frequencies (the idf of the cosine) count the documents in the window, not every one ever added:
+    a year-long reprocessing would otherwise make common words look rare and every idf drift negative."""
+    index = StoryIndex(window_days=3)
+    start = datetime(2026, 4, 1, tzinfo=UTC)
+    for i in range(2500):
+        index.add(Doc(f"w{i}", f"Шахтёры {i}", f"Рабочие рудника {i} требуют зарплату. Слово{i % 40} шахта завод",
+                      "ru", start + timedelta(hours=i)))  # fmt: skip
+    expected = np.zeros_like(index._stem_df)
+    for entry in index._entries.values():
+        expected[np.unique(entry.counted)] += 1
+    assert len(index) < 1000 and np.array_equal(index._stem_df, expected)
 
 
 def test_a_translation_finds_its_original_after_the_window_moved_the_index() -> None:
