@@ -8,7 +8,8 @@ The rules, in the order an editor would apply them:
 2. A **topic** counts when one of its terms matches; some need a context word or another topic too (``requires``
    in the lexicon): `safety` a workplace (a road crash is not a labour story), `repression` activists, unions, a
    protest or a strike (a fraud arrest is not repression). Some terms count for another topic next to given
-   context words (``reassign``): a union leader's dismissal is repression, not a layoff.
+   context words (``reassign``): a union leader's dismissal is repression, not a layoff; workers' letter to the
+   president is an appeal (protest), not politics.
 3. The article is **relevant** when any of these holds:
    a. a watched organisation (KazakhMys …) with any topic or alarm, or as the subject (in the title, or named
       twice) of anything but a production, earnings or price report — a passing mention in a copper-price story
@@ -17,9 +18,11 @@ The rules, in the order an editor would apply them:
    c. the watched region (Zhezkazgan, Satpaev, Ulytau, Balkhash) with a labour topic or a standalone alarm
       (troops, curfew, shooting …; a detention counts only next to a labour topic);
    d. labour evidence — labour topics, wage arrears, unions and the labour inspectorate — reaching ``min_hits``
-      (title matches count double), anchored in Kazakhstan and not mainly about a place abroad.
+      (title matches count double), anchored in Kazakhstan (a Kazakh place, any organisation or person, «ТОО» or
+      тенге, or Kazakh-language text naming nothing abroad) and not mainly about a place abroad.
 4. **Severity**: ``alarm`` when a relevant article matches an alarm term (troops, curfew, detentions, shooting,
-   internet shutdown, state of emergency, police deployment), which also makes it a `repression` story; ``high``
+   internet shutdown, state of emergency, police deployment), which also makes it a `repression` story (and,
+   troops, police, a curfew or a shutdown without a strike, a `protest` one: they answer a gathering); ``high``
    for strikes, protests, closures and deaths at work (an injury alone is ``normal``); ``normal`` otherwise.
 5. **Score** in [0, 1]: evidence weights squashed, ≥ 0.5 exactly when relevant, so rankings agree with the decision.
 """

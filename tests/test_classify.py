@@ -208,3 +208,40 @@ def test_pressure_on_unions_in_other_words_is_repression(title: str) -> None:
     words in any order): repression, in Russian, Kazakh in both scripts and English."""
     got = classify(title, "", PUB)
     assert "repression" in got.topics and "layoffs_closure" not in got.topics, got.topics
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "relevant"),
+    [
+        # no Kazakh place named: the legal form «ТОО» and the tenge place the dispute in Kazakhstan
+        ("Работники ТОО «КаспийСервис» прекратили работу", "Они требуют выплатить долги по зарплате, 40 млн тенге.",
+         True),
+        # Kazakh-language news is about Kazakhstan unless it names a place abroad ...
+        ("Кеншілер үшінші тәулік жер астынан шықпай отыр", "", True),
+        # ... and a strike abroad stays abroad in Kazakh too
+        ("Францияда теміржолшылар ереуілге шықты", "Франция теміржолшылары жалақыны көтеруді талап етіп отыр.", False),
+        # «Самое читаемое: …» on one line is a list of other stories, not this article's evidence
+        ("В Балхаше завершился фестиваль", "Фестиваль собрал 15 тысяч гостей.\n\nСамое читаемое: Горняки "
+         "Жезказгана вышли на забастовку · В Темиртау задержали профсоюзного лидера", False),
+    ],
+)  # fmt: skip
+def test_a_labour_report_is_placed_in_kazakhstan_by_more_than_place_names(
+    title: str, text: str, relevant: bool
+) -> None:
+    assert classify(title, text, PUB).relevant is relevant
+
+
+def test_workers_writing_to_the_president_is_an_appeal_not_politics() -> None:
+    c = classify("Горняки рудника записали видеообращение к президенту", "Рабочие рудника в Хромтау просят "
+                 "президента и министра труда разобраться с расценками.", PUB)  # fmt: skip
+    assert c.relevant and "protest" in c.topics and "politics" not in c.topics
+    # a minister doing politics stays politics
+    c = classify("Министр труда внёс в мажилис поправки о забастовках", "Рабочие профсоюзы раскритиковали проект.")
+    assert "politics" in c.topics
+
+
+def test_police_sent_against_a_gathering_is_protest_and_repression() -> None:
+    c = classify("К проходной медеплавильного завода в Балхаше стянули полицию", "Металлурги требуют индексации.", PUB)
+    assert c.severity == "alarm" and {"protest", "repression"} <= set(c.topics)
+    c = classify("В Сатпаеве полиция окружила бастующих горняков", "Горняки рудника бастуют третий день.", PUB)
+    assert "strike" in c.topics and "protest" not in c.topics  # a strike policed is still a strike
