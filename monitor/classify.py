@@ -17,8 +17,8 @@ The rules, in the order an editor would apply them:
    b. a watched person (Berik Zhagiparov …);
    c. the watched region (Zhezkazgan, Satpaev, Ulytau, Balkhash) with a labour topic or a standalone alarm
       (troops, curfew, shooting …; a detention counts only next to a labour topic);
-   d. labour evidence — labour topics, wage arrears, unions and the labour inspectorate — reaching ``min_hits``
-      (title matches count double), anchored in Kazakhstan (a Kazakh place, any organisation or person, «ТОО» or
+   d. labour evidence — a labour topic, or wage arrears, unions and the labour inspectorate reaching ``min_hits``
+      (title matches count double) — anchored in Kazakhstan (a Kazakh place, any organisation or person, «ТОО» or
       тенге, or Kazakh-language text naming nothing abroad) and not mainly about a place abroad.
 4. **Severity**: ``alarm`` when a relevant article matches an alarm term (troops, curfew, detentions, shooting,
    internet shutdown, state of emergency, police deployment), which also makes it a `repression` story (and,
@@ -244,8 +244,9 @@ def classify(
     labour = lex.having("topic", "labour")
     labour_context, labour_bodies = lex.having("context", "labour"), lex.having("organization", "labour")
     # labour evidence: labour topics, plus labour context (wage arrears) and labour bodies (unions, inspectorate)
+    labour_topic_hits = sum(n for t, n in topics_found.items() if t in labour)
     labour_hits = (
-        sum(n for t, n in topics_found.items() if t in labour)
+        labour_topic_hits
         + sum(n for e, n in context.items() if e in labour_context)
         + sum(n for o, n in orgs.items() if o in labour_bodies)
     )
@@ -287,7 +288,9 @@ def classify(
     if region and (labour_hits or alarms_found) and not abroad:
         reasons.append(f"watched region {', '.join(sorted(region))} with a labour topic or alarm")
     min_hits = lex.min_hits("topic")
-    if labour_hits + sum(alarms_found.values()) >= min_hits and labour_hits and kz_weight and not abroad:
+    # one strike, protest or layoff found is evidence enough; a union, the inspectorate or wage talk named once is not
+    enough = labour_topic_hits or labour_hits + sum(alarms_found.values()) >= min_hits
+    if enough and labour_hits and kz_weight and not abroad:
         reasons.append(f"labour topic in Kazakhstan ({labour_hits} matches)")
     relevant = bool(reasons)
 

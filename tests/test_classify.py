@@ -245,3 +245,10 @@ def test_police_sent_against_a_gathering_is_protest_and_repression() -> None:
     assert c.severity == "alarm" and {"protest", "repression"} <= set(c.topics)
     c = classify("В Сатпаеве полиция окружила бастующих горняков", "Горняки рудника бастуют третий день.", PUB)
     assert "strike" in c.topics and "protest" not in c.topics  # a strike policed is still a strike
+
+
+def test_one_stoppage_is_evidence_but_one_union_named_is_not() -> None:
+    c = classify("Ситуация на ТЭЦ в Экибастузе", "Утром работники ТЭЦ не вышли на смену. Руководство ведёт переговоры.")
+    assert c.relevant and c.topics == ["strike"]
+    c = classify("В Темиртау прошёл детский турнир", "Турнир для детей работников прошёл при поддержке профсоюза.")
+    assert not c.relevant
