@@ -50,12 +50,13 @@ _EVENT_WINDOW = 80  # characters between a date and the event word that names it
 # evidence about this article. A marker alone on its line takes the next line (the linked headline) with it, and
 # a bulleted or numbered list of headlines after it («— …», «→ …», «1. …») line by line. List titles that could
 # open a sentence («Популярное», "Related") count only alone on their line (taking the next) or before a colon
-# (taking the rest of the line: «Самое читаемое: … · … · …»).
+# (taking the rest of the line: «Самое читаемое: … · … · …»). Emoji or bullets may lead the marker («📌 Оқи …»).
 _READ_ALSO = re.compile(
-    r"(?im)^[ \t]*(?:"
+    r"(?im)^[ \t]*(?:[^\w\s][ \t]*){0,3}(?:"
     r"(?:читайте также|читайте по теме|читайте еще|читайте ещё|еще по теме|ещё по теме|см\. также|смотрите также|"
     r"сондай-ақ оқыңыз|сонымен қатар оқыңыз|тағы да оқыңыз|оқи отырыңыз|тағы оқыңыз|оқыңыз|тақырыпқа орай|"
-    r"еще на сайте|ещё на сайте|также на сайте|материалы по теме|sonda[ıi]-aq oqy[ńn]yz|oq[ıi] otyry[ńn]yz|"
+    r"еще на сайте|ещё на сайте|также на сайте|материалы по теме|еще новости|ещё новости|"
+    r"sonda[ıi]-aq oqy[ńn]yz|oq[ıi] otyry[ńn]yz|"
     r"read also|read more|see also)\b[ \t:.—–-]*(?:$\n?)?[^\n]*"
     r"|(?:related|related news|popular|most read|самое читаемое|популярное|похожие новости|другие новости|"
     r"новости по теме|көп оқылғандар|көп оқылған|ұқсас жаңалықтар|соңғы жаңалықтар)"

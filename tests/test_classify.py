@@ -252,3 +252,12 @@ def test_one_stoppage_is_evidence_but_one_union_named_is_not() -> None:
     assert c.relevant and c.topics == ["strike"]
     c = classify("В Темиртау прошёл детский турнир", "Турнир для детей работников прошёл при поддержке профсоюза.")
     assert not c.relevant
+
+
+def test_chrome_led_by_an_emoji_and_a_market_rally_are_not_labour_news() -> None:
+    post = ("Жезқазғанның орталығында жаңа кофехана ашылды.\n\n📌 Оқи отырыңыз: «Кеншілер жер астына түспей қойды» · "
+            "«Мұнайшылар ұсталды»\n\nБізге жазылыңыз 👉")  # fmt: skip
+    assert not classify("Жезқазғанда жаңа кофехана ашылды", post, PUB).relevant
+    market = classify("Медь у исторических максимумов", "Кто выиграет от ралли: Казахмыс и экспортёры меди.", PUB)
+    assert "protest" not in market.topics and not market.relevant
+    assert "protest" in classify("Miners hold a rally in Zhezkazgan", "", PUB).topics
