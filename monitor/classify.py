@@ -48,7 +48,8 @@ _WEIGHTS = {"organization": 0.9, "person": 1.0, "place": 0.3, "topic": 0.35, "al
 _EVENT_WINDOW = 80  # characters between a date and the event word that names its kind
 # «Читайте также: <another story's headline>» — site chrome linking other stories, often labour ones: never
 # evidence about this article. A marker alone on its line takes the next line (the linked headline) with it, and
-# a bulleted or numbered list of headlines after it («— …», «→ …», «1. …») line by line. List titles that could
+# a bulleted or numbered list of headlines after it (led by any symbol but an opening quote or bracket: «— …»,
+# «▪ …», «1. …») line by line. List titles that could
 # open a sentence («Популярное», "Related") count only alone on their line (taking the next) or before a colon
 # (taking the rest of the line: «Самое читаемое: … · … · …»). Emoji or bullets may lead the marker («📌 Оқи …»).
 _READ_ALSO = re.compile(
@@ -56,13 +57,16 @@ _READ_ALSO = re.compile(
     r"(?:читайте также|читайте по теме|читайте еще|читайте ещё|еще по теме|ещё по теме|см\. также|смотрите также|"
     r"сондай-ақ оқыңыз|сонымен қатар оқыңыз|тағы да оқыңыз|оқи отырыңыз|тағы оқыңыз|оқыңыз|тақырыпқа орай|"
     r"еще на сайте|ещё на сайте|также на сайте|материалы по теме|еще новости|ещё новости|"
-    r"sonda[ıi]-aq oqy[ńn]yz|oq[ıi] otyry[ńn]yz|"
+    r"sonda[ıi]'?-aq oqy[ńn]'?yz|oq[ıi] otyry[ńn]'?yz|"
     r"read also|read more|see also)\b[ \t:.—–-]*(?:$\n?)?[^\n]*"
     r"|(?:related|related news|popular|most read|самое читаемое|популярное|похожие новости|другие новости|"
     r"новости по теме|көп оқылғандар|көп оқылған|ұқсас жаңалықтар|соңғы жаңалықтар)"
     r"(?:[ \t]*:[^\n]*|[ \t.—–-]*$\n?[^\n]*)"
-    r")(?:\n\s*(?:[—–\-→▸►•·*]|\d{1,2}[.)] )[^\n]*)*"
+    r")(?:\n\s*(?:[^\w\s«\"„“(\[]|\d{1,2}[.)] )[^\n]*)*"
 )
+# Readers' comments under the article («Комментарии (4)», «Пікірлер (6)» alone on a line): everything after is what
+# readers said, often about strikes and KazakhMys, never what the article reports.
+_COMMENTS = re.compile(r"(?im)^[ \t]*(?:комментарии|пікірлер|pikirler|comments)[ \t]*(?:\(\d+\)|:)?[ \t]*$[\s\S]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,9 +198,14 @@ def _longest(hits: list[Hit]) -> list[Hit]:
     return kept
 
 
-def _mask_read_also(text: str) -> str:
-    """Blank «read also» lines out, keeping every other character where it was (match offsets stay true)."""
-    return _READ_ALSO.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+def _mask_chrome(text: str) -> str:
+    """Blank «read also» lines and readers' comments out, keeping every other character where it was (match
+    offsets stay true)."""
+    return _COMMENTS.sub(_blank, _READ_ALSO.sub(_blank, text))
+
+
+def _blank(m: re.Match[str]) -> str:
+    return re.sub(r"[^\n]", " ", m.group())
 
 
 def classify(
@@ -209,7 +218,7 @@ def classify(
     """Classify one article. Never raises on odd input: empty, huge or binary-looking text yields a result."""
     lex = lexicons or default_lexicons()
     title = (title or "")[:2000]
-    text = _mask_read_also((text or "")[:MAX_TEXT])
+    text = _mask_chrome((text or "")[:MAX_TEXT])
     lang = detect_language(text[:LANGUAGE_SAMPLE], title)
     ftitle, ftext = fold(title), fold(text)
     title_matches, title_excl = _hits(lex, title, ftitle, "title")
@@ -232,13 +241,14 @@ def classify(
     alarms_found = by_cat.get("alarm", {})
     context = by_cat.get("context", {})
     topics_found = dict(by_cat.get("topic", {}))
-    # a requirement is a context word or another topic found («задержаны» counts after a rally)
-    for tid in lex.topics_by_requirement:
-        if tid in topics_found and (context.keys() | topics_found.keys()).isdisjoint(lex.entry("topic", tid).requires):
-            del topics_found[tid]
-
     watched_orgs = set(orgs) & lex.having("organization", "watch")
     watched_people = set(people) & lex.having("person", "watch")
+    # a requirement is a context word or another topic found («задержаны» counts after a rally); a watched person
+    # is a labour activist, so «Жагипарова вызвали в полицию» is pressure on activism
+    present = context.keys() | topics_found.keys() | ({"activism"} if watched_people else set())
+    for tid in lex.topics_by_requirement:
+        if tid in topics_found and present.isdisjoint(lex.entry("topic", tid).requires):
+            del topics_found[tid]
     region = set(places) & lex.having("place", "region")
     kz_places = lex.having("place", "country", "kz")
     foreign_places = lex.having("place", "country", "foreign")

@@ -261,3 +261,16 @@ def test_chrome_led_by_an_emoji_and_a_market_rally_are_not_labour_news() -> None
     market = classify("Медь у исторических максимумов", "Кто выиграет от ралли: Казахмыс и экспортёры меди.", PUB)
     assert "protest" not in market.topics and not market.relevant
     assert "protest" in classify("Miners hold a rally in Zhezkazgan", "", PUB).topics
+
+
+def test_readers_comments_are_not_the_article() -> None:
+    text = ("В Сатпаеве прошёл фестиваль любительских театров.\n\nКомментарии (2)\nСерик: Лучше бы про бастующих "
+            "горняков «Казахмыса» спектакль поставили.\nЖанна: Гордимся!")  # fmt: skip
+    c = classify("В Сатпаеве прошёл фестиваль театров", text, PUB)
+    assert not c.relevant and not c.topics
+
+
+def test_a_watched_activist_summoned_by_police_is_repression() -> None:
+    c = classify("Берика Жагипарова снова вызвали в полицию", "", PUB)
+    assert c.relevant and "repression" in c.topics
+    assert "repression" not in classify("Мошенника вызвали в полицию в Сатпаеве", "", PUB).topics
