@@ -51,18 +51,19 @@ _EVENT_WINDOW = 80  # characters between a date and the event word that names it
 # a bulleted or numbered list of headlines after it (led by any symbol but an opening quote or bracket: «— …»,
 # «▪ …», «1. …») line by line. List titles that could
 # open a sentence («Популярное», "Related") count only alone on their line (taking the next) or before a colon
-# (taking the rest of the line: «Самое читаемое: … · … · …»). Emoji or bullets may lead the marker («📌 Оқи …»).
+# (taking the rest of the line: «Самое читаемое: … · … · …»). Emoji or bullets may lead the marker («📌 Оқи …»),
+# and the short lines right under it, up to a blank line, are more headlines.
 _READ_ALSO = re.compile(
     r"(?im)^[ \t]*(?:[^\w\s][ \t]*){0,3}(?:"
     r"(?:читайте также|читайте по теме|читайте еще|читайте ещё|еще по теме|ещё по теме|см\. также|смотрите также|"
     r"сондай-ақ оқыңыз|сонымен қатар оқыңыз|тағы да оқыңыз|оқи отырыңыз|тағы оқыңыз|оқыңыз|тақырыпқа орай|"
-    r"еще на сайте|ещё на сайте|также на сайте|материалы по теме|еще новости|ещё новости|"
+    r"еще на сайте|ещё на сайте|также на сайте|материалы по теме|еще новости|ещё новости|бұл да қызықты|"
     r"sonda[ıi]'?-aq oqy[ńn]'?yz|oq[ıi] otyry[ńn]'?yz|"
     r"read also|read more|see also)\b[ \t:.—–-]*(?:$\n?)?[^\n]*"
     r"|(?:related|related news|popular|most read|самое читаемое|популярное|похожие новости|другие новости|"
     r"новости по теме|көп оқылғандар|көп оқылған|ұқсас жаңалықтар|соңғы жаңалықтар)"
     r"(?:[ \t]*:[^\n]*|[ \t.—–-]*$\n?[^\n]*)"
-    r")(?:\n\s*(?:[^\w\s«\"„“(\[]|\d{1,2}[.)] )[^\n]*)*"
+    r")(?:\n\s*(?:[^\w\s«\"„“(\[]|\d{1,2}[.)] )[^\n]*|\n[ \t]*(?=\S)[^\n]{1,160}$)*"
 )
 # Readers' comments under the article («Комментарии (4)», «Пікірлер (6)» alone on a line): everything after is what
 # readers said, often about strikes and KazakhMys, never what the article reports.

@@ -274,3 +274,14 @@ def test_a_watched_activist_summoned_by_police_is_repression() -> None:
     c = classify("Берика Жагипарова снова вызвали в полицию", "", PUB)
     assert c.relevant and "repression" in c.topics
     assert "repression" not in classify("Мошенника вызвали в полицию в Сатпаеве", "", PUB).topics
+
+
+def test_a_related_block_and_a_victory_day_ceremony_are_not_labour_news() -> None:
+    school = ("Балқашта жаңа мектеп ашылды.\n\nҰқсас жаңалықтар:\nБалқаш мыс зауытында 200 адам қысқартылуы мүмкін\n"
+              "Қала тұрғындары ыстық судың жоқтығына шағымданды")  # fmt: skip
+    assert not classify("Балқашта жаңа мектеп ашылды", school, PUB).relevant
+    ceremony = (
+        "Балқашта Жеңіс күніне арналған салтанатты митинг болды. Соғыста қаза тапқандарды еске алды, "
+        "әскери-патриоттық клуб көрсетілім ұйымдастырды. Соғыс жылдарында мыс зауыты майданға металл берді."
+    )
+    assert not classify("Балқашта Жеңіс күніне арналған митинг өтті", ceremony, PUB).relevant
