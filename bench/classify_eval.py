@@ -2,10 +2,10 @@
 
 The set is two JSON-lines files of invented but realistic news items (Russian, Kazakh in Cyrillic and in the
 2018 Latin alphabet, a little English; wires, press releases, court reports, reposts with site chrome,
-headline-only items, features), labelled by the rules of ``monitor/farm/README.md``: ``dev.jsonl`` for looking
-at errors, ``test.jsonl`` (a third of the items: other events, places, people and phrasings) held out. Its items
-were written without sight of the lexicons, and the later batches were split between the files at random before
-anyone read them; ``--data DIR`` measures a new batch at first sight, before it is split and appended.
+headline-only items, features), labelled by the rules of ``tests/data/classify/LABELLING.md``: ``dev.jsonl``
+for looking at errors, ``test.jsonl`` (a third of the items: other events, places, people and phrasings) held
+out. Its items were written without sight of the lexicons, and the later batches were split between the files at
+random before anyone read them; ``--data DIR`` measures such a split batch at first sight, before it is appended.
 One object a line: id, title, text, language (ru | kk | en), relevant, severity (alarm | high | normal | null),
 topics (strike, protest, repression, layoffs_closure, safety, ownership, politics), register.
 
