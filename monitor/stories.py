@@ -82,7 +82,9 @@ _RARE = ("n:", "person:", "d:", "e:")  # anchors specific to one event: a number
 # A capitalised word inside a sentence (or inside quotes anywhere) is a name: a person, a firm, a mine, a village
 # that no lexicon lists. Its first five folded letters survive Russian cases and Kazakh suffixes alike
 # («Ахметов», «Ахметова», «Ахметовтың»), and folding makes the Russian and Kazakh spellings meet.
-_NAME = re.compile(r"(?<![\w'-])([A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][\w'-]{3,})")
+# (the capital comes first and the look-behind after it: a pattern that starts with a character class is scanned
+# for in C, 3× faster)
+_NAME = re.compile(r"([A-ZА-ЯЁӘҒҚҢӨҰҮҺІ](?<=(?<![\w'-])[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ])[\w'-]{3,})")
 _SENTENCE_START = re.compile(r"(?:^|[.!?…:;—–\n]\s*|[.!?…]\s*[»\")]\s*)$")
 NAME_KEY = 5
 _NAMED = ("e:", "person:")
