@@ -49,10 +49,9 @@ _EVENT_WINDOW = 80  # characters between a date and the event word that names it
 # «Читайте также: <another story's headline>» — site chrome linking other stories, often labour ones: never
 # evidence about this article. A marker alone on its line takes the next line (the linked headline) with it, and
 # a bulleted or numbered list of headlines after it (led by any symbol but an opening quote or bracket: «— …»,
-# «▪ …», «1. …») line by line. List titles that could
-# open a sentence («Популярное», "Related") count only alone on their line (taking the next) or before a colon
-# (taking the rest of the line: «Самое читаемое: … · … · …»). Emoji or bullets may lead the marker («📌 Оқи …»),
-# and the short lines right under it, up to a blank line, are more headlines.
+# «▪ …», «1. …») line by line, and so are the short lines right under it, up to a blank line. List titles that
+# could open a sentence («Популярное», "Related") count only alone on their line (taking the next) or before a
+# colon (taking the rest of the line: «Самое читаемое: … · … · …»). Emoji or bullets may lead the marker («📌 Оқи»).
 _READ_ALSO = re.compile(
     r"(?im)^[ \t]*(?:[^\w\s][ \t]*){0,3}(?:"
     r"(?:читайте также|читайте по теме|читайте еще|читайте ещё|еще по теме|ещё по теме|см\. также|смотрите также|"
