@@ -17,9 +17,10 @@ The rules, in the order an editor would apply them:
    b. a watched person (Berik Zhagiparov …);
    c. the watched region (Zhezkazgan, Satpaev, Ulytau, Balkhash) with a labour topic or a standalone alarm
       (troops, curfew, shooting …; a detention counts only next to a labour topic);
-   d. labour evidence — a labour topic, or wage arrears, unions and the labour inspectorate reaching ``min_hits``
-      (title matches count double) — anchored in Kazakhstan (a Kazakh place, any organisation or person, «ТОО» or
-      тенге, or Kazakh-language text naming nothing abroad) and not mainly about a place abroad.
+   d. labour evidence — a labour topic with employees named, or labour terms (topics, wage arrears, unions, the
+      labour inspectorate) reaching ``min_hits`` (title matches count double) — anchored in Kazakhstan (a Kazakh
+      place, any organisation or person, «ТОО» or тенге, or Kazakh-language text naming nothing abroad) and not
+      mainly about a place abroad.
 4. **Severity**: ``alarm`` when a relevant article matches an alarm term (troops, curfew, detentions, shooting,
    internet shutdown, state of emergency, police deployment), which also makes it a `repression` story (and,
    troops, police, a curfew or a shutdown without a strike, a `protest` one: they answer a gathering); ``high``
@@ -299,8 +300,9 @@ def classify(
     if region and (labour_hits or alarms_found) and not abroad:
         reasons.append(f"watched region {', '.join(sorted(region))} with a labour topic or alarm")
     min_hits = lex.min_hits("topic")
-    # one strike, protest or layoff found is evidence enough; a union, the inspectorate or wage talk named once is not
-    enough = labour_topic_hits or labour_hits + sum(alarms_found.values()) >= min_hits
+    # one strike, protest or layoff of employees is evidence enough; a union, the inspectorate, wage talk or a
+    # company's «еңбек қауіпсіздігі» named once is not
+    enough = (labour_topic_hits and "workers" in context) or labour_hits + sum(alarms_found.values()) >= min_hits
     if enough and labour_hits and kz_weight and not abroad:
         reasons.append(f"labour topic in Kazakhstan ({labour_hits} matches)")
     relevant = bool(reasons)

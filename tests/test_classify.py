@@ -285,3 +285,9 @@ def test_a_related_block_and_a_victory_day_ceremony_are_not_labour_news() -> Non
         "әскери-патриоттық клуб көрсетілім ұйымдастырды. Соғыс жылдарында мыс зауыты майданға металл берді."
     )
     assert not classify("Балқашта Жеңіс күніне арналған митинг өтті", ceremony, PUB).relevant
+
+
+def test_a_results_report_naming_labour_safety_once_is_not_labour_news() -> None:
+    report = ("KAZ Minerals бірінші жартыжылдықта 200 мың тонна мыс өндірді. Есепте еңбек қауіпсіздігі және "
+              "экология бойынша атқарылған жұмыстар да аталған.")  # fmt: skip
+    assert not classify("KAZ Minerals жартыжылдық көрсеткіштерін жариялады", report, PUB).relevant
