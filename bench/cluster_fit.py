@@ -65,7 +65,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", default="farm,dev", help="comma-separated: farm, dev (never test)")
     parser.add_argument("--data", type=Path, default=DATA)
-    parser.add_argument("--l2", type=float, default=1e-3)
+    parser.add_argument("--l2", type=float, default=1e-4)
     args = parser.parse_args()
     names = sorted(SAME_EVENT_WEIGHTS)
     sets = {name: load(name, args.data) for name in args.sets.split(",")}
@@ -86,8 +86,8 @@ def main() -> None:
     stories.SAME_EVENT_BIAS = round(float(w[-1]), 2)
     print("join_min bridge_min  story-level P / R: " + ", ".join(sets))
     grid = []
-    for join in (0.5, 0.6, 0.7, 0.8, 0.9):
-        for bridge in (0.8, 0.9, 0.95, 1.01):
+    for join in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
+        for bridge in (0.8, 0.9, 0.95):
             if bridge < join:
                 continue
             row: list[float] = [join, bridge]

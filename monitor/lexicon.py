@@ -66,6 +66,10 @@ class Entry(BaseModel):
     # with no labour topic is company news, not the desk's
     company_news: bool = False
     standalone: bool = False  # an alarm that makes a region or KazakhMys article relevant on its own (troops, curfew)
+    # places: the entry lumps many places under one id (other Kazakh cities, abroad), so story anchors tell its
+    # matches apart by their words; or it is the whole country, which places no event anywhere in particular
+    several: bool = False
+    whole_country: bool = False
     search: list[str] = []  # queries sent to site-search pages (sources with a `search:` entry point)
 
     @field_validator("requires", mode="before")
@@ -93,7 +97,9 @@ class Entry(BaseModel):
 class LexiconFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    category: Literal["organization", "place", "person", "topic", "alarm", "exclusion", "event_kind", "context"]
+    category: Literal[
+        "organization", "place", "person", "topic", "alarm", "exclusion", "event_kind", "context", "concept"
+    ]
     min_hits: int = 1
     entries: list[Entry]
 
@@ -236,11 +242,13 @@ def _trie_pattern(words: Iterable[str]) -> str:
 
 @dataclass(frozen=True)
 class Lexicons:
-    """The loaded lexicon files: entries by category and one matcher over all of them."""
+    """The loaded lexicon files: entries by category, one matcher over all of them but the concepts, and one over
+    the concepts (what an event is about, in both languages: story grouping reads them, classification does not)."""
 
     files: dict[str, LexiconFile]
     matcher: Matcher
-    version: str  # hash of the files: a classification remembers which lexicons made it
+    version: str  # hash of the files that classify: a classification remembers which lexicons made it
+    concepts: Matcher
 
     def entries(self, category: str) -> Iterator[tuple[str, Entry]]:
         for lf in self.files.values():
@@ -329,10 +337,12 @@ def load_lexicons(directory: Path | None = None) -> Lexicons:
     digest = hashlib.sha256()
     seen: dict[tuple[str, str], Path] = {}
     terms: list[Term] = []
+    concepts: list[Term] = []
     for path in sorted(directory.glob("*.yaml")):
         lf = _read(path)
         files[path.name] = lf
-        digest.update(path.read_bytes())
+        if lf.category != "concept":
+            digest.update(path.read_bytes())
         for entry in lf.entries:
             key = (lf.category, entry.id)
             if key in seen:
@@ -344,7 +354,8 @@ def load_lexicons(directory: Path | None = None) -> Lexicons:
                     words = tuple(_term_tokens([_compile_word(w) for w in text.split()]))
                     if words not in compiled:  # «Жезказган*» and «Жезқазған*» fold alike: match once
                         compiled.add(words)
-                        terms.append(Term(text, lf.category, entry.id, words))
+                        into = concepts if lf.category == "concept" else terms
+                        into.append(Term(text, lf.category, entry.id, words))
     if not files:
         raise LexiconError(f"{directory}: no lexicon files (*.yaml)")
     for name, lf in files.items():
@@ -360,7 +371,7 @@ def load_lexicons(directory: Path | None = None) -> Lexicons:
                     problems.append(f"unknown {lf.category} entry {r.to!r}")
                 if problems:
                     raise LexiconError(f"{directory / name}: entry {entry.id}: reassign: {'; '.join(problems)}")
-    return Lexicons(files, Matcher(terms), digest.hexdigest()[:12])
+    return Lexicons(files, Matcher(terms), digest.hexdigest()[:12], Matcher(concepts))
 
 
 @lru_cache(maxsize=4)

@@ -52,7 +52,10 @@ BANDS, ROWS = 28, 2  # LSH banding for a Jaccard threshold of ~0.2 (datasketch's
 JACCARD_MIN = 0.3
 CONTAINMENT_MIN = 0.7
 BOILERPLATE_DOCS = 3  # a paragraph seen in this many earlier documents is site chrome
-TOP_STEMS = 30  # distinctive stems kept per document
+TOP_STEMS = 30  # a document's most distinctive stems, listed for later documents to find it by
+STEM_DF_MAX = 50  # a stem in more documents than this finds no candidates: «жұмысшы», «заявил», «компания»
+COSINE_STEMS = 60  # a document's heaviest stems, kept for the cosine of later documents with it
+STEM_MATCHES = 2  # distinctive stems a document must share to be a candidate by its vocabulary alone
 MAX_POSTINGS = 300  # candidates come only from anchors rarer than this
 MAX_CANDIDATES = 60  # story candidates scored per document, those sharing most rare anchors first
 _WORD = re.compile(r"\w+")
@@ -88,6 +91,7 @@ _NAME = re.compile(r"([A-ZА-ЯЁӘҒҚҢӨҰҮҺІ](?<=(?<![\w'-])[A-ZА-ЯЁӘ
 _SENTENCE_START = re.compile(r"(?:^|[.!?…:;—–\n]\s*|[.!?…]\s*[»\")]\s*)$")
 NAME_KEY = 5
 _NAMED = ("e:", "person:")
+_CONCEPT = "c:"  # what the event is about, from the concept glossary: «ураган» and «дауыл» are one anchor
 PRIOR_ANCHORS = 1.5  # how many (rarest) anchors' worth a containment's denominator starts with
 
 
@@ -118,33 +122,33 @@ class _Entry:
     language: str
     slot: int  # row of its MinHash signature in the band index, -1 for a text too short for shingles
     size: int
-    stems: np.ndarray  # its top stems (:meth:`StoryIndex._terms`) as rows of the stem table, int64
-    weights: np.ndarray  # their tf-idf weights, L2-normalised (same-language rewrites), float64
-    counted: np.ndarray  # every stem row it added to the document frequencies, uint32: taken back when evicted
+    stems: np.ndarray  # every stem as a row of the stem table, uint32: taken back from the frequencies
+    top: list[int]  # its TOP_STEMS most distinctive stems, listed in the stem postings
 
 
 # Bits of an anchor as two documents are compared: in the new document, in its lead, in the other's lead, and
 # the anchor's kind. The columns of _SUMS are the anchor weights :meth:`StoryIndex.candidates` adds up per pair:
 # all the other's, the common ones, the other's lead, both leads, the new lead's named by the other, the other's
-# lead named by the new one, the rare common ones, and the common names that either document leads with.
-_OURS, _OUR_LEAD, _THEIR_LEAD, _RARE_BIT, _NAMED_BIT = 1, 2, 4, 8, 16
-_FLAG_BITS, _FLAG_MASK = 5, 31
-_SUMS = np.array(
-    [
-        [
-            1,
-            bool(c & _OURS),
-            bool(c & _THEIR_LEAD),
-            bool(c & _OUR_LEAD and c & _THEIR_LEAD),
-            bool(c & _OUR_LEAD),
-            bool(c & _OURS and c & _THEIR_LEAD),
-            bool(c & _OURS and c & _RARE_BIT),
-            bool(c & _OURS and c & _NAMED_BIT and c & (_OUR_LEAD | _THEIR_LEAD)),
-        ]
-        for c in range(32)
-    ],
-    np.float64,
-)
+# lead named by the new one, the rare common ones, the common names that either document leads with; then the
+# places the other leads with, those of them the new one names, and the new lead's places that the other names;
+# last the other's concepts and the common ones (concepts count in no other column).
+_OURS, _OUR_LEAD, _THEIR_LEAD, _RARE_BIT, _NAMED_BIT, _PLACE_BIT, _CONCEPT_BIT = 1, 2, 4, 8, 16, 32, 64
+_FLAG_BITS, _FLAG_MASK = 7, 127
+
+
+def _sums_row(c: int) -> list[bool]:
+    ours, our_lead, their_lead = bool(c & _OURS), bool(c & _OUR_LEAD), bool(c & _THEIR_LEAD)
+    if c & _CONCEPT_BIT:
+        return [False] * 11 + [True, ours]
+    place, rare, named = bool(c & _PLACE_BIT), bool(c & _RARE_BIT), bool(c & _NAMED_BIT)
+    return [
+        True, ours, their_lead, our_lead and their_lead, our_lead, ours and their_lead, ours and rare,
+        ours and named and (our_lead or their_lead), place and their_lead, place and their_lead and ours,
+        place and our_lead, False, False,
+    ]  # fmt: skip
+
+
+_SUMS = np.array([_sums_row(c) for c in range(1 << _FLAG_BITS)], np.float64)
 
 
 class _Anchors:
@@ -157,7 +161,8 @@ class _Anchors:
     of it. An anchor no live document names
     gives its id back."""
 
-    def __init__(self) -> None:
+    def __init__(self, countrywide: frozenset[str] = frozenset()) -> None:
+        self.countrywide = countrywide  # place anchors that place nothing: «Kazakhstan»
         self.id_of: dict[str, int] = {}
         self.names: list[str] = []
         self.postings: list[array[int]] = []
@@ -214,8 +219,16 @@ class _Anchors:
                 self.log_df = np.concatenate([self.log_df, np.full(grow, _fixed_log(0.5), np.int64)])
                 self.kind = np.concatenate([self.kind, np.zeros(grow, np.uint8)])
         self.id_of[anchor] = i
-        self.kind[i] = (_RARE_BIT if anchor.startswith(_RARE) else 0) | (_NAMED_BIT if anchor.startswith(_NAMED) else 0)
+        self.kind[i] = (
+            (_RARE_BIT if anchor.startswith(_RARE) else 0)
+            | (_NAMED_BIT if anchor.startswith(_NAMED) else 0)
+            | (_PLACE_BIT if self.is_place(anchor) else 0)
+            | (_CONCEPT_BIT if anchor.startswith(_CONCEPT) else 0)
+        )
         return i
+
+    def is_place(self, anchor: str) -> bool:
+        return anchor.startswith("place:") and anchor not in self.countrywide
 
     def _refresh(self, ids: np.ndarray) -> None:
         df = self.df[ids]
@@ -224,6 +237,85 @@ class _Anchors:
             more = range(len(self._log_table), 2 * top + 1)
             self._log_table = np.concatenate([self._log_table, np.array([_fixed_log(k + 0.5) for k in more])])
         self.log_df[ids] = self._log_table[df]
+
+
+class _Runs:
+    """A run of int64 values per serial, all in one flat array: the runs of many serials are gathered in one step
+    (not one array each), and the array is rewritten without evicted serials once they are half of it."""
+
+    def __init__(self) -> None:
+        self.data = np.zeros(1 << 16, np.int64)
+        self.end = 0
+        self.offset = np.zeros(1024, np.int64)  # by serial
+        self.count = np.zeros(1024, np.int64)  # by serial
+
+    def put(self, serial: int, values: np.ndarray) -> None:
+        if serial >= len(self.offset):
+            self.offset = np.concatenate([self.offset, np.zeros(serial + 1, np.int64)])
+            self.count = np.concatenate([self.count, np.zeros(serial + 1, np.int64)])
+        if self.end + len(values) > len(self.data):
+            self.data = np.concatenate([self.data, np.zeros(len(self.data) + len(values), np.int64)])
+        self.data[self.end : self.end + len(values)] = values
+        self.offset[serial], self.count[serial] = self.end, len(values)
+        self.end += len(values)
+
+    def get(self, serial: int) -> np.ndarray:
+        start = int(self.offset[serial])
+        return self.data[start : start + int(self.count[serial])]
+
+    def gather(self, serials: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The runs of ``serials`` concatenated, and how long each is."""
+        counts = self.count[serials]
+        return self.data[_runs(self.offset[serials], counts)], counts
+
+    def compact(self, live: np.ndarray) -> None:
+        """Keep only the runs of the ``live`` serials, once the others hold half the array."""
+        counts = self.count[live]
+        total = int(counts.sum())
+        if 2 * total > self.end:
+            return
+        data = np.zeros(max(2 * total, 1 << 16), np.int64)
+        data[:total] = self.data[_runs(self.offset[live], counts)]
+        self.offset[live] = np.cumsum(counts) - counts
+        self.data, self.end = data, total
+
+
+class _StemPostings:
+    """The documents whose distinctive stems (:meth:`StoryIndex._terms`) include each stem row: candidates for a
+    same-language follow-up that shares no number, name or date with the first report, only its vocabulary
+    («ураган», «флотатор»). Lists are kept per row as :class:`_Anchors` keeps them, pruned of evicted documents once
+    those are half of a list."""
+
+    def __init__(self) -> None:
+        self.postings: dict[int, array[int]] = {}
+        self.live: dict[int, int] = {}
+
+    def add(self, rows: list[int], serial: int) -> None:
+        for row in rows:
+            if row in self.postings:
+                self.postings[row].append(serial)
+                self.live[row] += 1
+            else:
+                self.postings[row], self.live[row] = array("i", (serial,)), 1
+
+    def remove(self, rows: list[int], alive: np.ndarray) -> None:
+        for row in rows:
+            live = self.live[row] - 1
+            if not live:
+                del self.postings[row], self.live[row]
+                continue
+            self.live[row] = live
+            if len(self.postings[row]) > 2 * live:
+                postings = np.frombuffer(self.postings[row], np.int32)
+                self.postings[row] = array("i", postings[alive[postings]].tobytes())
+
+    def serials(self, rows: list[int]) -> array[int]:
+        """The serials listed under the given rows that at most ``MAX_POSTINGS`` live documents share."""
+        out = array("i")
+        for row in rows:
+            if self.live.get(row, MAX_POSTINGS + 1) <= MAX_POSTINGS:
+                out.extend(self.postings[row])
+        return out
 
 
 class _Bands:
@@ -526,10 +618,17 @@ def _anchors(
     if not text.strip():
         return lead, rest
     known: list[tuple[int, int]] = []  # spans the lexicons name: not names again
+    several = lexicons.having("place", "several")
     for h in lexicons.matcher.find_folded(text, ftext):
         known.append((h.start, h.end))
         if h.term.category in _ANCHOR_CATEGORIES:
-            (lead if h.start < lead_end else rest).add(f"{h.term.category}:{h.term.entry}")
+            if h.term.category == "place" and h.term.entry in several:  # «other Kazakh cities»: which one
+                anchor = "place:" + fold(h.matched).text[:NAME_KEY]
+            else:
+                anchor = f"{h.term.category}:{h.term.entry}"
+            (lead if h.start < lead_end else rest).add(anchor)
+    for h in lexicons.concepts.find_folded(text, ftext):
+        (lead if h.start < lead_end else rest).add(_CONCEPT + h.term.entry)
     for m in _NUMBER.finditer(ftext.text):
         value = _number(m.group(1), m.group(2) or "")
         if value is not None:
@@ -573,6 +672,17 @@ def _number(digits: str, scale: str) -> str | None:
     return str(int(grouped))
 
 
+@dataclass(frozen=True, slots=True)
+class _Terms:
+    """A document's vocabulary as :meth:`StoryIndex._terms` weighs it against the index."""
+
+    stems: np.ndarray  # every stem row, sorted, uint32
+    weights: np.ndarray  # their tf-idf weights, L2-normalised, float32
+    top: list[int]  # the TOP_STEMS heaviest rows
+    shared: list[int]  # rows at most STEM_DF_MAX earlier documents have: where to look for candidates
+    reach: float  # the norm of the weights on stems some indexed document has: no cosine with one exceeds it
+
+
 _WORKER_LEXICONS: Lexicons | None = None
 _CHUNK = 256  # documents a worker featurizes per task
 _AHEAD = 4  # tasks queued per worker ahead of the index: workers never wait for the next, memory stays bounded
@@ -607,17 +717,16 @@ class StoryIndex:
         self._by_serial: dict[int, _Entry] = {}
         self._alive = np.zeros(1024, bool)  # by serial
         self._published = np.zeros(1024, np.int64)  # by serial: microseconds since the epoch, _UNDATED for none
-        self._n_anchors = np.zeros(1024, np.int64)  # by serial
-        # every document's anchors, coded (anchor id << _FLAG_BITS | _THEIR_LEAD, _RARE_BIT, _NAMED_BIT), one run
-        # per document from _offset[serial]: candidates are gathered in one step, not one array each
-        self._coded = np.zeros(1 << 16, np.int64)
-        self._coded_end = 0
-        self._offset = np.zeros(1024, np.int64)  # by serial
+        # every document's anchors, coded (anchor id << _FLAG_BITS | _THEIR_LEAD and the kind bits), and its
+        # stems with their weights (row << 32 | the float32's bits), one run per document
+        self._coded = _Runs()
+        self._vocab = _Runs()
         self._language = np.zeros(1024, np.int32)  # by serial, see _language_code
         self._languages: dict[str, int] = {}
         self._hashes: dict[str, str] = {}  # content hash → first document id
         self._paragraphs: Counter[int] = Counter()
-        self._anchors = _Anchors()
+        self._anchors = _Anchors(frozenset(f"place:{e}" for e in self.lexicons.having("place", "whole_country")))
+        self._stem_postings = _StemPostings()
         self._mark = np.zeros(1024, np.uint8)  # scratch, per anchor id: bit 1 the document's, bit 2 its lead's
         self._stem_df = np.zeros(1 << STEM_TABLE_BITS, np.int32)  # documents naming each stem (by stem_rows)
         self._story_of: dict[str, str] = {}  # document → the story it joined (follow _merged_into for its root)
@@ -692,23 +801,19 @@ class StoryIndex:
         ids = self._anchors.add(anchors, self._added)
         in_lead = np.fromiter(map(f.lead.__contains__, anchors), np.int64, len(anchors))
         coded = ids.astype(np.int64) << _FLAG_BITS | in_lead * _THEIR_LEAD | self._anchors.kind[ids]
-        entry = _Entry(f.id, self._added, f.language, slot, size, *terms, f.stems.astype(np.uint32))
+        entry = _Entry(f.id, self._added, f.language, slot, size, terms.stems, terms.top)
         self._entries[f.id] = self._by_serial[self._added] = entry
         if self._added >= len(self._alive):
             self._alive = np.concatenate([self._alive, np.zeros_like(self._alive)])
             self._published = np.concatenate([self._published, np.zeros_like(self._published)])
-            self._n_anchors = np.concatenate([self._n_anchors, np.zeros_like(self._n_anchors)])
-            self._offset = np.concatenate([self._offset, np.zeros_like(self._offset)])
             self._language = np.concatenate([self._language, np.zeros_like(self._language)])
-        if self._coded_end + len(coded) > len(self._coded):
-            self._coded = np.concatenate([self._coded, np.zeros(len(self._coded) + len(coded), np.int64)])
-        self._coded[self._coded_end : self._coded_end + len(coded)] = coded
-        self._offset[self._added] = self._coded_end
-        self._coded_end += len(coded)
+        self._coded.put(self._added, coded)
+        heavy = np.argsort(-terms.weights, kind="stable")[:COSINE_STEMS]
+        self._vocab.put(self._added, terms.stems[heavy].astype(np.int64) << 32 | terms.weights[heavy].view(np.uint32))
         self._alive[self._added] = True
         self._published[self._added] = _UNDATED if f.published_at is None else _micros(f.published_at)
-        self._n_anchors[self._added] = len(anchors)
         self._language[self._added] = self._language_code(f.language)
+        self._stem_postings.add(entry.top, self._added)
         self._story_of[f.id] = story
         self._stem_df[f.stems] += 1
         for other in bridged:  # this write-up ties two stories together: one event reported twice over
@@ -732,7 +837,9 @@ class StoryIndex:
             # paragraphs seen once are no evidence of boilerplate; forgetting the old ones bounds the counter
             for para in [k for k, n in self._paragraphs.items() if n == 1]:
                 del self._paragraphs[para]
-        self._compact_anchors()
+        live = np.flatnonzero(self._alive[: self._added + 1])
+        self._coded.compact(live)
+        self._vocab.compact(live)
         moved = self._bands.compact()
         if moved:
             for entry in self._entries.values():
@@ -746,24 +853,9 @@ class StoryIndex:
         self._alive[entry.serial] = False
         if entry.slot >= 0:
             self._bands.remove(entry.slot)
-        self._stem_df[entry.counted] -= 1  # once per distinct row, as place() added it
-        self._anchors.remove(self._coded_of(entry.serial) >> _FLAG_BITS, self._alive)
-
-    def _coded_of(self, serial: int) -> np.ndarray:
-        start = int(self._offset[serial])
-        return self._coded[start : start + int(self._n_anchors[serial])]
-
-    def _compact_anchors(self) -> None:
-        """Rewrite the flat anchor array without evicted documents once they hold half of it."""
-        live = np.flatnonzero(self._alive[: self._added + 1])
-        counts = self._n_anchors[live]
-        total = int(counts.sum())
-        if 2 * total > self._coded_end:
-            return
-        coded = np.zeros(max(2 * total, 1 << 16), np.int64)
-        coded[:total] = self._coded[_runs(self._offset[live], counts)]
-        self._offset[live] = np.cumsum(counts) - counts
-        self._coded, self._coded_end = coded, total
+        self._stem_df[entry.stems] -= 1  # once per distinct row, as place() added it
+        self._stem_postings.remove(entry.top, self._alive)
+        self._anchors.remove(self._coded.get(entry.serial) >> _FLAG_BITS, self._alive)
 
     def story_of(self, doc_id: str) -> str:
         """The story (id of its first document) an indexed document belongs to now: stories merge when a later
@@ -819,19 +911,21 @@ class StoryIndex:
     def _language_code(self, language: str) -> int:
         return self._languages.setdefault(language, len(self._languages))
 
-    def _terms(self, doc: Features) -> tuple[np.ndarray, np.ndarray]:
-        """The document's most distinctive stems (TOP_STEMS) as stem rows, with their tf-idf weights normalised."""
-        if not len(doc.stems):
-            return np.empty(0, np.int64), np.empty(0, np.float64)
-        weights = doc.stem_counts * (math.log(len(self._entries) + 2) - np.log(self._stem_df[doc.stems] + 1.0))
+    def _terms(self, doc: Features) -> _Terms:
+        """The document's stems with their tf-idf weights (idf over the window as it is now), and its most
+        distinctive ones."""
+        order = np.argsort(doc.stems, kind="stable")
+        rows = doc.stems[order]
+        df = self._stem_df[rows]
+        weights = doc.stem_counts[order] * (math.log(len(self._entries) + 2) - np.log(df + 1.0))
+        norm = float(np.sqrt(np.dot(weights, weights))) or 1.0
         top = np.argsort(-weights, kind="stable")[:TOP_STEMS]
-        top = top[weights[top] > 0]
-        norm = float(np.sqrt(np.dot(weights[top], weights[top]))) or 1.0
-        return doc.stems[top], weights[top] / norm
+        known = weights[df > 0] / norm
+        shared = rows[(df > 0) & (df <= STEM_DF_MAX)]  # stems few earlier documents have
+        return _Terms(rows.astype(np.uint32), (weights / norm).astype(np.float32), rows[top].tolist(), shared.tolist(),
+                      float(np.sqrt(np.dot(known, known))))  # fmt: skip
 
-    def candidates(
-        self, doc: Features, terms: tuple[np.ndarray, np.ndarray] | None = None, min_probability: float = 0.0
-    ) -> list[Candidate]:
+    def candidates(self, doc: Features, terms: _Terms | None = None, min_probability: float = 0.0) -> list[Candidate]:
         """The indexed documents that may report the same event as ``doc``, each with the features
         :func:`same_event` weighs and its probability; ``terms`` as :meth:`place` computes them (default: now).
 
@@ -849,10 +943,16 @@ class StoryIndex:
         rare = [i for i in map(table.id_of.get, [a for a in doc.anchors if a.startswith(_RARE)]) if i is not None]
         rare = [i for i in rare if table.df[i] <= MAX_POSTINGS]
         shared = table.serials(sorted(rare))
+        language = self._language_code(doc.language)
+        if terms.shared:  # documents in the same language listing two stems few documents have as distinctive
+            by_stem = np.frombuffer(self._stem_postings.serials(terms.shared), np.int32)
+            serials, counts = np.unique(by_stem[self._language[by_stem] == language], return_counts=True)
+            twice = counts >= STEM_MATCHES
+            shared = np.concatenate([shared, np.repeat(serials[twice], counts[twice])])
         shared = np.sort(shared[self._alive[shared]])
         if not len(shared):
             return []
-        # the documents sharing most rare anchors, the latest first among equals, and published near enough
+        # the documents sharing most rare anchors and stems, the latest first among equals, and published near enough
         edges = np.flatnonzero(shared[1:] != shared[:-1]) + 1
         serials = shared[np.concatenate([[0], edges])]
         shared_rare = np.diff(np.concatenate([[0], edges, [len(shared)]]))
@@ -864,15 +964,19 @@ class StoryIndex:
             return []
         n = len(self._entries) + 1
         log_n1, log_n = _fixed_log(n + 1), math.log(n + 2)
-        own = [table.id_of[a] for a in doc.anchors if a in table.id_of]  # the others name no anchor unseen so far
-        own_lead = [table.id_of[a] for a in doc.lead if a in table.id_of]
+        entities = [a for a in doc.anchors if not a.startswith(_CONCEPT)]
+        concepts = [a for a in doc.anchors if a.startswith(_CONCEPT)]
+        lead = [a for a in doc.lead if not a.startswith(_CONCEPT)]
+        own = [table.id_of[a] for a in entities if a in table.id_of]  # the others name no anchor unseen so far
+        own_concepts = [table.id_of[a] for a in concepts if a in table.id_of]
+        own_lead = [table.id_of[a] for a in lead if a in table.id_of]
 
         def total(anchors: Collection[str], known: list[int]) -> float:
             """Σ idf = Σ (log(n + 1) − log(df + 0.5)) in fixed point; an anchor no document names has df 0."""
             unseen = (len(anchors) - len(known)) * _fixed_log(0.5)
             return (len(anchors) * log_n1 - int(table.log_df[known].sum()) - unseen) / _FIXED
 
-        w_self, w_lead = total(doc.anchors, own), total(doc.lead, own_lead)
+        w_self, w_lead, w_concepts = total(entities, own), total(lead, own_lead), total(concepts, own_concepts)
         # containments are shrunk towards 0 by a prior of PRIOR_ANCHORS of the rarest anchors: a document naming
         # only «27» and «Shymkent» is not "contained" in every report that mentions 27 of something
         prior = PRIOR_ANCHORS * log_n
@@ -881,21 +985,27 @@ class StoryIndex:
             self._mark = np.zeros(len(table.df), np.uint8)
         mark = self._mark
         mark[own] = _OURS
+        mark[own_concepts] = _OURS
         mark[own_lead] |= _OUR_LEAD
-        counts = self._n_anchors[best]
-        coded = self._coded[_runs(self._offset[best], counts)]
+        coded, counts = self._coded.gather(best)
         ids = coded >> _FLAG_BITS
         codes = mark[ids] | (coded & _FLAG_MASK)
         mark[own] = 0
+        mark[own_concepts] = 0
         weight = (log_n1 - table.log_df[ids]).astype(np.float64)  # integers far below 2**53: sums are exact
-        # per candidate, the weight of its anchors by code (32 of them), then the sums each code adds to
+        # per candidate, the weight of its anchors by code, then the sums each code adds to
         candidate = np.repeat(np.arange(len(best)), counts)
-        by_code = np.bincount(candidate * 32 + codes, weight, 32 * len(best)).reshape(len(best), 32)
+        by_code = np.bincount(candidate * len(_SUMS) + codes, weight, len(_SUMS) * len(best)).reshape(len(best), -1)
         sums = by_code @ _SUMS / _FIXED
-        w_other, w_common, w_other_lead, w_leads, lead_named, other_lead_named, rare, names = sums.T
+        w_other, w_common, w_other_lead, w_leads, lead_named, other_lead_named, rare, names = sums.T[:8]
+        their_places, their_places_named, our_places_named, their_concepts, common_concepts = sums.T[8:]
+        # both lead with a place, and neither names the other's anywhere: Balkhash is not Zhezkazgan
+        our_places = any(map(table.is_place, lead))
+        elsewhere = our_places & (their_places > 0) & (their_places_named == 0) & (our_places_named == 0)
         lead_in_other = lead_named / (w_lead + prior)
         other_lead_in = other_lead_named / (w_other_lead + prior)
         union = w_self + w_other - w_common
+        same_language = self._language[best] == language
         features = {
             # how many rare anchors both name, each weighted by rarity relative to the rarest possible
             "rare": np.minimum(1.0, rare / log_n / 3),
@@ -903,32 +1013,44 @@ class StoryIndex:
             "names": np.minimum(1.0, names / log_n / 2),
             "jaccard": np.divide(w_common, union, out=np.zeros(len(best)), where=union > 0),
             "containment": w_common / (np.minimum(w_self, w_other) + prior),
-            "cosine": (self._language[best] == self._language_code(doc.language)).astype(np.float64),  # its bound
+            "same_language": same_language.astype(np.float64),
+            "cosine": np.zeros(len(best)),
             "lead_min": np.minimum(lead_in_other, other_lead_in),
             "lead_max": np.maximum(lead_in_other, other_lead_in),
             "leads": w_leads / (w_lead + w_other_lead - w_leads + prior),
+            "elsewhere": elsewhere.astype(np.float64),
+            "concepts": common_concepts / (w_concepts + their_concepts - common_concepts + prior),
         }
-        possible = np.ones(len(best), bool)
-        if 0 < min_probability < 1:  # the most the log-odds can be, with the cosine at its bound
-            z = SAME_EVENT_BIAS + _WEIGHT_VECTOR @ np.stack([features[k] for k in SAME_EVENT_WEIGHTS])
-            possible = z >= math.log(min_probability / (1 - min_probability)) - 1e-9
-        survivors = np.flatnonzero(possible)
-        if not len(survivors):
-            return []
-        rows = {k: v[survivors].tolist() for k, v in features.items()}
-        term_ids, term_weights = terms[0].tolist(), terms[1].tolist()
-        out: list[Candidate] = []
-        for j, i in enumerate(survivors.tolist()):
-            other = self._by_serial[int(best[i])]
-            got = {k: v[j] for k, v in rows.items()}
-            got["cosine"] = 0.0
-            if other.language == doc.language:  # summed in the document's own term order: the same every run
-                weight_of = dict(zip(other.stems.tolist(), other.weights.tolist(), strict=True))
-                got["cosine"] = sum(map(operator.mul, term_weights, map(weight_of.get, term_ids, repeat(0.0))))
-            out.append(Candidate(other.id, got, same_event(got)))
+        # the cosine only where it could lift the probability to min_probability: it is at most the norm of the
+        # document's weights on stems some indexed document has (the others' vectors have norm 1)
+        needed = same_language
+        if 0 < min_probability < 1:
+            z_max = _log_odds(features) + SAME_EVENT_WEIGHTS["cosine"] * terms.reach
+            needed = needed & (z_max >= math.log(min_probability / (1 - min_probability)) - 1e-9)
+        features["cosine"][needed] = self._cosines(terms, best[needed])
+        probability = same_event(features)
+        keep = np.flatnonzero(probability >= min_probability)
+        rows = {k: v[keep].tolist() for k, v in features.items()}
+        return [
+            Candidate(self._by_serial[serial].id, {k: v[j] for k, v in rows.items()}, p)
+            for j, (serial, p) in enumerate(zip(best[keep].tolist(), probability[keep].tolist(), strict=True))
+        ]
+
+    def _cosines(self, terms: _Terms, serials: np.ndarray) -> np.ndarray:
+        """The cosine of the document's tf-idf stem vector with each of these indexed documents' (same language)."""
+        if not len(terms.stems) or not len(serials):
+            return np.zeros(len(serials))
+        packed, counts = self._vocab.gather(serials)
+        rows = (packed >> 32).astype(np.uint32)
+        at = np.searchsorted(terms.stems, rows)
+        at[at == len(terms.stems)] = 0
+        common = terms.stems[at] == rows
+        theirs = (packed[common] & 0xFFFFFFFF).astype(np.uint32).view(np.float32)
+        owner = np.repeat(np.arange(len(counts)), counts)[common]
+        out: np.ndarray = np.bincount(owner, terms.weights[at[common]] * theirs.astype(np.float64), len(counts))
         return out
 
-    def _related(self, doc: Features, terms: tuple[np.ndarray, np.ndarray]) -> list[tuple[float, str]]:
+    def _related(self, doc: Features, terms: _Terms) -> list[tuple[float, str]]:
         """(probability, best-matching document) for every story a candidate from :meth:`candidates` reports the
         same event as ``doc`` in, best first."""
         scored: dict[str, tuple[float, str]] = {}  # story → its best-matching document
@@ -959,31 +1081,42 @@ class Candidate:
 # Weights of :func:`same_event`, fitted by logistic regression (``bench/cluster_fit.py``) on the farm's story labels
 # and the dev split of the labelled story groups in ``tests/data/stories``; the test split was not used.
 SAME_EVENT_WEIGHTS = {
-    "containment": 2.59,
-    "cosine": 1.77,
-    "jaccard": 2.1,
-    "lead_max": 1.35,
-    "lead_min": 3.79,
-    "leads": 5.86,
-    "names": 2.49,
-    "rare": -0.12,
+    "concepts": 0.0,
+    "containment": 2.27,
+    "cosine": 9.14,
+    "elsewhere": -2.0,
+    "jaccard": 2.08,
+    "lead_max": -0.2,
+    "lead_min": 3.78,
+    "leads": 13.69,
+    "names": 3.51,
+    "rare": -1.43,
+    "same_language": -1.68,
 }
-SAME_EVENT_BIAS = -4.75
-_WEIGHT_VECTOR = np.array(list(SAME_EVENT_WEIGHTS.values()))
+SAME_EVENT_BIAS = -4.62
 
 
-def same_event(features: dict[str, float]) -> float:
-    """The probability that two documents report the same event, from anchor and vocabulary overlap in [0, 1]:
+def same_event(features: dict[str, np.ndarray]) -> np.ndarray:
+    """The probability that two documents report the same event, per candidate, from these figures in [0, 1]:
 
-    * ``jaccard`` and ``containment``: of all anchors, weighted by rarity (a follow-up or an op-ed adds anchors of
-      its own, so the smaller side's containment matters as well as the Jaccard);
+    * ``jaccard`` and ``containment``: of all anchors but concepts, weighted by rarity (a follow-up or an op-ed
+      adds anchors of its own, so the smaller side's containment matters as well as the Jaccard);
     * ``lead_min``/``lead_max``: how much of each lead's anchors (title and first paragraph) the other document
-      names — a write-up of the same event leads with the same facts;
-    * ``leads``: the Jaccard of the two leads' anchors;
-    * ``cosine``: of the distinctive stems, same language only (0 across languages).
+      names — a write-up of the same event leads with the same facts; ``leads``: the Jaccard of the two leads;
+    * ``rare`` and ``names``: the rare anchors both name, and the names either leads with;
+    * ``concepts``: the Jaccard of what the two are about (the concept glossary), in any languages;
+    * ``cosine``: of the tf-idf stem vectors, same language only; ``same_language``: 1 when it could be computed;
+    * ``elsewhere``: 1 when both lead with places and neither names the other's.
     """
-    z = SAME_EVENT_BIAS + sum([weight * features[k] for k, weight in SAME_EVENT_WEIGHTS.items()])
-    return 1.0 / (1.0 + math.exp(-z))
+    out: np.ndarray = 1.0 / (1.0 + np.exp(-_log_odds(features)))
+    return out
+
+
+def _log_odds(features: dict[str, np.ndarray]) -> np.ndarray:
+    z = np.full(len(features["cosine"]), SAME_EVENT_BIAS)
+    for k, weight in SAME_EVENT_WEIGHTS.items():
+        z += weight * features[k]
+    return z
 
 
 _STOP = frozenset(

@@ -141,7 +141,7 @@ def test_evicted_documents_leave_the_stem_frequencies() -> None:
                       "ru", start + timedelta(hours=i)))  # fmt: skip
     expected = np.zeros_like(index._stem_df)
     for entry in index._entries.values():
-        expected[np.unique(entry.counted)] += 1
+        expected[np.unique(entry.stems)] += 1
     assert len(index) < 1000 and np.array_equal(index._stem_df, expected)
 
 
