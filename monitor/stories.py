@@ -1081,19 +1081,19 @@ class Candidate:
 # Weights of :func:`same_event`, fitted by logistic regression (``bench/cluster_fit.py``) on the farm's story labels
 # and the dev split of the labelled story groups in ``tests/data/stories``; the test split was not used.
 SAME_EVENT_WEIGHTS = {
-    "concepts": 0.0,
-    "containment": 2.27,
-    "cosine": 9.14,
-    "elsewhere": -2.0,
-    "jaccard": 2.08,
-    "lead_max": -0.2,
-    "lead_min": 3.78,
-    "leads": 13.69,
-    "names": 3.51,
-    "rare": -1.43,
-    "same_language": -1.68,
+    "concepts": 4.64,
+    "containment": 1.77,
+    "cosine": 7.97,
+    "elsewhere": -1.81,
+    "jaccard": 1.35,
+    "lead_max": -0.32,
+    "lead_min": 3.09,
+    "leads": 13.59,
+    "names": 3.87,
+    "rare": -1.85,
+    "same_language": -1.64,
 }
-SAME_EVENT_BIAS = -4.62
+SAME_EVENT_BIAS = -4.77
 
 
 def same_event(features: dict[str, np.ndarray]) -> np.ndarray:
