@@ -680,7 +680,6 @@ class _Terms:
     weights: np.ndarray  # their tf-idf weights, L2-normalised, float32
     top: list[int]  # the TOP_STEMS heaviest rows
     shared: list[int]  # rows at most STEM_DF_MAX earlier documents have: where to look for candidates
-    reach: float  # the norm of the weights on stems some indexed document has: no cosine with one exceeds it
 
 
 _WORKER_LEXICONS: Lexicons | None = None
@@ -920,10 +919,9 @@ class StoryIndex:
         weights = doc.stem_counts[order] * (math.log(len(self._entries) + 2) - np.log(df + 1.0))
         norm = float(np.sqrt(np.dot(weights, weights))) or 1.0
         top = np.argsort(-weights, kind="stable")[:TOP_STEMS]
-        known = weights[df > 0] / norm
-        shared = rows[(df > 0) & (df <= STEM_DF_MAX)]  # stems few earlier documents have
-        return _Terms(rows.astype(np.uint32), (weights / norm).astype(np.float32), rows[top].tolist(), shared.tolist(),
-                      float(np.sqrt(np.dot(known, known))))  # fmt: skip
+        few = np.flatnonzero((df > 0) & (df <= STEM_DF_MAX))  # stems few earlier documents have: the rarest
+        shared = rows[few[np.argsort(-weights[few], kind="stable")[:TOP_STEMS]]]
+        return _Terms(rows.astype(np.uint32), (weights / norm).astype(np.float32), rows[top].tolist(), shared.tolist())
 
     def candidates(self, doc: Features, terms: _Terms | None = None, min_probability: float = 0.0) -> list[Candidate]:
         """The indexed documents that may report the same event as ``doc``, each with the features
@@ -1021,13 +1019,7 @@ class StoryIndex:
             "elsewhere": elsewhere.astype(np.float64),
             "concepts": common_concepts / (w_concepts + their_concepts - common_concepts + prior),
         }
-        # the cosine only where it could lift the probability to min_probability: it is at most the norm of the
-        # document's weights on stems some indexed document has (the others' vectors have norm 1)
-        needed = same_language
-        if 0 < min_probability < 1:
-            z_max = _log_odds(features) + SAME_EVENT_WEIGHTS["cosine"] * terms.reach
-            needed = needed & (z_max >= math.log(min_probability / (1 - min_probability)) - 1e-9)
-        features["cosine"][needed] = self._cosines(terms, best[needed])
+        features["cosine"][same_language] = self._cosines(terms, best[same_language])
         probability = same_event(features)
         keep = np.flatnonzero(probability >= min_probability)
         rows = {k: v[keep].tolist() for k, v in features.items()}
@@ -1108,15 +1100,11 @@ def same_event(features: dict[str, np.ndarray]) -> np.ndarray:
     * ``cosine``: of the tf-idf stem vectors, same language only; ``same_language``: 1 when it could be computed;
     * ``elsewhere``: 1 when both lead with places and neither names the other's.
     """
-    out: np.ndarray = 1.0 / (1.0 + np.exp(-_log_odds(features)))
-    return out
-
-
-def _log_odds(features: dict[str, np.ndarray]) -> np.ndarray:
     z = np.full(len(features["cosine"]), SAME_EVENT_BIAS)
     for k, weight in SAME_EVENT_WEIGHTS.items():
         z += weight * features[k]
-    return z
+    out: np.ndarray = 1.0 / (1.0 + np.exp(-z))
+    return out
 
 
 _STOP = frozenset(

@@ -168,13 +168,11 @@ def test_a_later_write_up_joins_two_stories_under_the_first_publisher() -> None:
     the story keeps the earliest report as its first publisher."""
     a = Doc("a", "Иск рассмотрят", "Суд рассмотрит иск рабочих ЖезСтройСервиса 9 июля, сумма долга 250 млн.", "ru", T0)
     b = Doc("b", "Голодовка", "Голодают 12 рабочих ЖезСтройСервиса, им должны 300 млн.", "ru", T0 + timedelta(hours=5))
-    c = Doc("c", "Долги подрядчика", "ЖезСтройСервис: 12 человек без еды, долг 300 млн и ещё 250 млн, заседание "
-            "назначено на 9 июля.", "ru", T0 + timedelta(hours=9))  # fmt: skip
-    # three documents make a tiny index (every anchor is rare in it): thresholds low enough for the mechanism
-    loose = {"join_min": 0.3, "bridge_min": 0.3}
-    alone = cluster([a, b], **loose)
+    c = Doc("c", "Голодовка и суд", "ЖезСтройСервис: голодают 12 рабочих, долг 300 млн и ещё 250 млн, суд "
+            "рассмотрит иск 9 июля.", "ru", T0 + timedelta(hours=9))  # fmt: skip
+    alone = cluster([a, b])
     assert alone[0].story != alone[1].story, "the fixture needs two stories the third one bridges"
-    got = {x.id: x for x in cluster([c, b, a], **loose)}
+    got = {x.id: x for x in cluster([c, b, a])}
     assert got["a"].story == got["b"].story == got["c"].story == "a"
 
 
