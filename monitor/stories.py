@@ -7,14 +7,17 @@ Three layers, cheapest first, all incremental (one document at a time, against a
    Jaccard, or by containment for truncated and extended reprints (a lead-only copy is contained in its original).
    Paragraphs seen in several earlier documents (site boilerplate: footers, "read also") are left out;
 3. **story**: shingles never join independent reports or a ru↔kk translation, so documents also carry *anchors*,
-   all language-independent: lexicon entities (people, places, organisations, alarms, topics, workplaces), names
-   no lexicon lists (capitalised words inside sentences), numbers («1 200» = «1,2 тыс.»), months and dates. The
-   anchors of the title and first paragraph are kept apart too: a report leads with its event. Documents within
-   ``story_days`` that share a rare anchor (a number, a date, a person, a name) are candidates;
-   :func:`same_event` weighs how much their anchors, leads and (same language) vocabulary overlap into a
-   probability, a logistic regression fitted by ``bench/cluster_fit.py``. The best candidate over ``join_min``
-   gives the story: a ``translation`` when the languages differ, ``related`` otherwise. A document that matches a
-   second story over ``bridge_min`` merges the two; the story whose first document came first leads.
+   all language-independent: lexicon entities (people, places — a city within a lumped entry by its own name —,
+   organisations, alarms, topics), names no lexicon lists (capitalised words inside sentences), numbers («1 200» =
+   «1,2 тыс.»), months and dates, and *concepts* from the glossary (``lexicons/concepts.yaml``: «ураган» and
+   «дауыл» are one ``c:storm``). The anchors of the title and first paragraph are kept apart too: a report leads
+   with its event. Documents within ``story_days`` that share a rare anchor (a number, a date, a person, a name), or
+   in the same language two distinctive stems few documents have, are candidates; :func:`same_event` weighs how much
+   their anchors, leads, concepts and (same language) tf-idf stem vectors overlap, and whether they lead with places
+   or alarms the other never names, into a probability, a logistic regression fitted by ``bench/cluster_fit.py``.
+   The best candidate over ``join_min`` gives the story: a ``translation`` when the languages differ, ``related``
+   otherwise. A document that matches a second story over ``bridge_min`` merges the two; the story whose first
+   document came first leads.
 
 Placing a document has two halves: :func:`featurize` needs no index (so it can run in worker processes) and
 :meth:`StoryIndex.place` does the rest. Nothing here knows about Scrapy or the database: the crawl,
@@ -80,7 +83,8 @@ _CHROME = re.compile(
     r"подписывайтесь|подпишитесь|все права защищены|перепечатка|читайте также|при цитировании|"
     r"телеграм|ухацапп|барлык кукыктар|жазылыныз|силтеме миндетти"
 )
-_ANCHOR_CATEGORIES = ("organization", "place", "person", "alarm", "topic", "context", "event_kind")
+# (not the "context" entries: «workers», «workplace», «wages» help classify but say nothing of which event)
+_ANCHOR_CATEGORIES = ("organization", "place", "person", "alarm", "topic", "event_kind")
 _RARE = ("n:", "person:", "d:", "e:")  # anchors specific to one event: a number, a person, a date, a name
 # A capitalised word inside a sentence (or inside quotes anywhere) is a name: a person, a firm, a mine, a village
 # that no lexicon lists. Its first five folded letters survive Russian cases and Kazakh suffixes alike
@@ -131,20 +135,21 @@ class _Entry:
 # all the other's, the common ones, the other's lead, both leads, the new lead's named by the other, the other's
 # lead named by the new one, the rare common ones, the common names that either document leads with; then the
 # places the other leads with, those of them the new one names, and the new lead's places that the other names;
-# last the other's concepts and the common ones (concepts count in no other column).
-_OURS, _OUR_LEAD, _THEIR_LEAD, _RARE_BIT, _NAMED_BIT, _PLACE_BIT, _CONCEPT_BIT = 1, 2, 4, 8, 16, 32, 64
-_FLAG_BITS, _FLAG_MASK = 7, 127
+# the other's concepts and the common ones (concepts count in no other column); last the alarms the other leads
+# with that the new one does not name, and the new lead's alarms that the other names.
+_OURS, _OUR_LEAD, _THEIR_LEAD, _RARE_BIT, _NAMED_BIT, _PLACE_BIT, _CONCEPT_BIT, _ALARM_BIT = 1, 2, 4, 8, 16, 32, 64, 128
+_FLAG_BITS, _FLAG_MASK = 8, 255
 
 
 def _sums_row(c: int) -> list[bool]:
     ours, our_lead, their_lead = bool(c & _OURS), bool(c & _OUR_LEAD), bool(c & _THEIR_LEAD)
     if c & _CONCEPT_BIT:
-        return [False] * 11 + [True, ours]
-    place, rare, named = bool(c & _PLACE_BIT), bool(c & _RARE_BIT), bool(c & _NAMED_BIT)
+        return [False] * 11 + [True, ours, False, False]
+    place, rare, named, alarm = bool(c & _PLACE_BIT), bool(c & _RARE_BIT), bool(c & _NAMED_BIT), bool(c & _ALARM_BIT)
     return [
         True, ours, their_lead, our_lead and their_lead, our_lead, ours and their_lead, ours and rare,
         ours and named and (our_lead or their_lead), place and their_lead, place and their_lead and ours,
-        place and our_lead, False, False,
+        place and our_lead, False, False, alarm and their_lead and not ours, alarm and our_lead,
     ]  # fmt: skip
 
 
@@ -224,6 +229,7 @@ class _Anchors:
             | (_NAMED_BIT if anchor.startswith(_NAMED) else 0)
             | (_PLACE_BIT if self.is_place(anchor) else 0)
             | (_CONCEPT_BIT if anchor.startswith(_CONCEPT) else 0)
+            | (_ALARM_BIT if anchor.startswith("alarm:") else 0)
         )
         return i
 
@@ -706,7 +712,7 @@ class StoryIndex:
 
     window_days: int = 30
     story_days: int = 6
-    join_min: float = 0.6  # a write-up joins the story of its best candidate with this probability
+    join_min: float = 0.65  # a write-up joins the story of its best candidate with this probability
     bridge_min: float = 0.95  # a write-up matching a second story with this probability merges the two
     lexicons: Lexicons = field(default_factory=default_lexicons)
 
@@ -927,13 +933,12 @@ class StoryIndex:
         """The indexed documents that may report the same event as ``doc``, each with the features
         :func:`same_event` weighs and its probability; ``terms`` as :meth:`place` computes them (default: now).
 
-        Only documents sharing a rare anchor (a number, a person, a date: not "Zhezkazgan" alone) and published
-        within ``story_days`` can match, so they are the only candidates; a rare anchor in more than
-        ``MAX_POSTINGS`` documents finds none. At most ``MAX_CANDIDATES``, those sharing most rare anchors first.
-
-        The anchor features of all candidates are computed at once, as weighted counts over their anchor ids.
-        With ``min_probability``, candidates that cannot reach it even with a cosine of 1 are dropped before the
-        cosine is summed.
+        Only documents published within ``story_days`` that share a rare anchor (a number, a person, a date: not
+        "Zhezkazgan" alone) or, in the same language, ``STEM_MATCHES`` distinctive stems can match, so they are the
+        only candidates; a rare anchor in more than ``MAX_POSTINGS`` documents finds none. At most
+        ``MAX_CANDIDATES``, those sharing most first. The features of all candidates are computed at once (anchor
+        figures as weighted counts over their anchor ids, cosines over their stem runs); those under
+        ``min_probability`` are left out.
         """
         if terms is None:
             terms = self._terms(doc)
@@ -975,6 +980,8 @@ class StoryIndex:
             return (len(anchors) * log_n1 - int(table.log_df[known].sum()) - unseen) / _FIXED
 
         w_self, w_lead, w_concepts = total(entities, own), total(lead, own_lead), total(concepts, own_concepts)
+        our_alarms = [a for a in lead if a.startswith("alarm:")]
+        w_alarms = total(our_alarms, [table.id_of[a] for a in our_alarms if a in table.id_of])
         # containments are shrunk towards 0 by a prior of PRIOR_ANCHORS of the rarest anchors: a document naming
         # only «27» and «Shymkent» is not "contained" in every report that mentions 27 of something
         prior = PRIOR_ANCHORS * log_n
@@ -996,7 +1003,8 @@ class StoryIndex:
         by_code = np.bincount(candidate * len(_SUMS) + codes, weight, len(_SUMS) * len(best)).reshape(len(best), -1)
         sums = by_code @ _SUMS / _FIXED
         w_other, w_common, w_other_lead, w_leads, lead_named, other_lead_named, rare, names = sums.T[:8]
-        their_places, their_places_named, our_places_named, their_concepts, common_concepts = sums.T[8:]
+        their_places, their_places_named, our_places_named, their_concepts, common_concepts = sums.T[8:13]
+        their_alarms_unnamed, our_alarms_named = sums.T[13:]
         # both lead with a place, and neither names the other's anywhere: Balkhash is not Zhezkazgan
         our_places = any(map(table.is_place, lead))
         elsewhere = our_places & (their_places > 0) & (their_places_named == 0) & (our_places_named == 0)
@@ -1017,6 +1025,8 @@ class StoryIndex:
             "lead_max": np.maximum(lead_in_other, other_lead_in),
             "leads": w_leads / (w_lead + w_other_lead - w_leads + prior),
             "elsewhere": elsewhere.astype(np.float64),
+            # one leads with troops, a curfew or arrests that the other never mentions: another event
+            "other_alarm": ((their_alarms_unnamed > 0) | (our_alarms_named < w_alarms - 1e-9)).astype(np.float64),
             "concepts": common_concepts / (w_concepts + their_concepts - common_concepts + prior),
         }
         features["cosine"][same_language] = self._cosines(terms, best[same_language])
@@ -1073,19 +1083,20 @@ class Candidate:
 # Weights of :func:`same_event`, fitted by logistic regression (``bench/cluster_fit.py``) on the farm's story labels
 # and the dev split of the labelled story groups in ``tests/data/stories``; the test split was not used.
 SAME_EVENT_WEIGHTS = {
-    "concepts": 4.64,
-    "containment": 1.77,
-    "cosine": 7.97,
-    "elsewhere": -1.81,
-    "jaccard": 1.35,
-    "lead_max": -0.32,
-    "lead_min": 3.09,
-    "leads": 13.59,
-    "names": 3.87,
-    "rare": -1.85,
-    "same_language": -1.64,
+    "concepts": 4.66,
+    "containment": 2.17,
+    "cosine": 7.21,
+    "elsewhere": -1.61,
+    "jaccard": 1.56,
+    "lead_max": 0.07,
+    "lead_min": 3.01,
+    "leads": 13.18,
+    "names": 3.9,
+    "other_alarm": -2.46,
+    "rare": -2.06,
+    "same_language": -1.43,
 }
-SAME_EVENT_BIAS = -4.77
+SAME_EVENT_BIAS = -4.62
 
 
 def same_event(features: dict[str, np.ndarray]) -> np.ndarray:
@@ -1098,7 +1109,8 @@ def same_event(features: dict[str, np.ndarray]) -> np.ndarray:
     * ``rare`` and ``names``: the rare anchors both name, and the names either leads with;
     * ``concepts``: the Jaccard of what the two are about (the concept glossary), in any languages;
     * ``cosine``: of the tf-idf stem vectors, same language only; ``same_language``: 1 when it could be computed;
-    * ``elsewhere``: 1 when both lead with places and neither names the other's.
+    * ``elsewhere``: 1 when both lead with places and neither names the other's; ``other_alarm``: 1 when one leads
+      with an alarm (troops, a curfew, arrests) the other never names.
     """
     z = np.full(len(features["cosine"]), SAME_EVENT_BIAS)
     for k, weight in SAME_EVENT_WEIGHTS.items():

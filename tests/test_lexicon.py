@@ -79,3 +79,28 @@ def test_a_reassign_rule_naming_what_does_not_exist_is_refused(tmp_path: Path) -
     assert "topics.yaml" in message and "layoffs" in message
     assert "'unoin'" in message and "'сократят'" in message and "'repressoin'" in message
     assert "'уволен*'" not in message and "'union_role'" not in message
+
+
+def test_concepts_match_across_languages_and_stay_out_of_classification(tmp_path: Path) -> None:
+    """The concept glossary has its own matcher: a Russian and a Kazakh word for one thing meet, the classifying
+    matcher never sees them, and editing the glossary leaves the classification version as it was."""
+    lex = default_lexicons()
+    storm = {h.term.entry for h in lex.concepts.find("Ураган сорвал крыши")}
+    assert storm & {h.term.entry for h in lex.concepts.find("Дауыл үйлердің шатырын ұшырды")}
+    assert all(h.term.category == "concept" for h in lex.concepts.find("Ураган сорвал крыши"))
+    assert not any(h.term.category == "concept" for h in lex.matcher.find("Ураган сорвал крыши, шахтёры бастуют"))
+    (tmp_path / "topics.yaml").write_text(
+        "category: topic\nentries:\n  - id: strike\n    label: s\n    terms: {ru: ['забастов*']}\n", encoding="utf-8"
+    )
+    glossary = Path(__file__).parent.parent / "monitor" / "lexicons" / "concepts.yaml"
+    (tmp_path / "concepts.yaml").write_bytes(glossary.read_bytes())
+    before = load_lexicons(tmp_path).version
+    (tmp_path / "concepts.yaml").write_text("category: concept\nentries: []\n", encoding="utf-8")
+    assert load_lexicons(tmp_path).version == before
+
+
+def test_kazakh_court_forms_do_not_match_russian_words() -> None:
+    """«сот» (court) is listed by its forms: as a stem it started «сотрудник» and «сотни»."""
+    kinds = {h.term.entry for h in default_lexicons().matcher.find("Сотни сотрудников вышли на работу")}
+    assert "court" not in kinds
+    assert "court" in {h.term.entry for h in default_lexicons().matcher.find("Соттың шешімі шықты")}

@@ -11,7 +11,7 @@ import pytest
 
 from monitor.archive.store import Archive
 from monitor.farm import Farm
-from monitor.stories import Doc, StoryIndex, cluster
+from monitor.stories import COSINE_STEMS, Doc, StoryIndex, cluster
 from tests.conftest import run_monitor
 
 T0 = datetime(2026, 7, 1, 6, tzinfo=UTC)
@@ -159,8 +159,9 @@ def test_a_translation_finds_its_original_after_the_window_moved_the_index() -> 
         index.add(Doc("ru", ru.title, ru.text, "ru", when) if i == 1990 else _synthetic(i, when))
     got = index.add(Doc("kk", kk.title, kk.text, "kk", start + timedelta(hours=2100)))
     assert got.story == "ru" and got.relation == "translation"
-    live = int(index._n_anchors[index._alive].sum())
-    assert index._coded_end <= 2 * live + 1000 * 60  # compacted: not every anchor of 2,100 documents
+    alive = np.flatnonzero(index._alive)
+    assert index._coded.end <= 2 * int(index._coded.count[alive].sum()) + 1000 * 60  # compacted: not every anchor
+    assert index._vocab.end <= 2 * int(index._vocab.count[alive].sum()) + 1000 * COSINE_STEMS  # of 2,100 documents
 
 
 def test_a_later_write_up_joins_two_stories_under_the_first_publisher() -> None:
@@ -308,3 +309,55 @@ def test_band_index_finds_what_a_brute_force_scan_finds(monkeypatch: pytest.Monk
         }
         assert {bands.ids[r] for r in bands.query(bands.band_keys(probe)).tolist()} == want, i
         assert all(bands.ids[r] == d for d, r in row_of.items())
+
+
+def test_a_follow_up_sharing_only_vocabulary_is_a_candidate() -> None:
+    """A follow-up two days on names no number, date or person of the first report: its distinctive stems
+    («флотатор», «вредность») find it, and the cosine of the two stem vectors is weighed."""
+    from monitor.stories import _RARE, featurize
+
+    index = StoryIndex()
+    first = Doc("a", "На обогатительной фабрике остановили флотаторы", "Рабочие флотационного отделения "
+                "обогатительной фабрики остановили флотаторы и потребовали доплат за вредность. Смена простояла до "
+                "вечера.", "ru", T0)  # fmt: skip
+    later = Doc("b", "Флотаторщики фабрики вернулись к работе", "Флотаторщики обогатительной фабрики после "
+                "переговоров с дирекцией запустили флотаторы; доплаты за вредность обещали пересмотреть.", "ru",
+                T0 + timedelta(days=2))  # fmt: skip
+    index.add(first)
+    f = featurize(later, index.lexicons)
+    assert not {a for a in f.anchors & featurize(first, index.lexicons).anchors if a.startswith(_RARE)}
+    (candidate,) = index.candidates(f)
+    assert candidate.id == "a" and candidate.features["cosine"] > 0.1
+
+
+def test_cities_of_one_lexicon_entry_are_told_apart() -> None:
+    """«Other Kazakh cities» is one lexicon entry, but Almaty is not Aktau: the anchor is the city, in any script."""
+    from monitor.stories import featurize
+
+    def places(title: str) -> set[str]:
+        return {a for a in featurize(Doc("x", title, "", "ru", T0), StoryIndex().lexicons).anchors if "place:" in a}
+
+    assert places("Водители автобусов в Алматы бастуют") == places("Алматыда жүргізушілер ереуілге шықты")
+    assert places("Алматыда жүргізушілер ереуілге шықты") == places("Almaty jurgizushileri ereuilge shyqty")
+    assert places("Водители автобусов в Алматы бастуют") != places("Водители автобусов в Актау бастуют")
+
+
+def test_reports_leading_with_places_the_other_never_names_are_elsewhere() -> None:
+    """Burns at the Balkhash smelter and burns at the Zhezkazgan smelter are two accidents: both lead with a
+    place and neither names the other's, which counts against one event."""
+    from monitor.stories import featurize
+
+    balkhash = Doc("b", "В Балхаше рабочий медеплавильного завода получил ожоги", "На медеплавильном заводе в "
+                   "Балхаше рабочий конвертерного цеха получил ожоги рук. Его доставили в больницу.", "ru",
+                   T0)  # fmt: skip
+    zhezkazgan = Doc("z", "Жезказганский металлург обжёгся в цехе", "Плавильщик Жезказганского медеплавильного "
+                     "завода обжёг руки у конвертера, сообщили в компании. Он в больнице.", "ru",
+                     T0 + timedelta(hours=3))  # fmt: skip
+    again = Doc("a", "Обгоревшего в Балхаше рабочего перевели в ожоговый центр", "Рабочего балхашского завода, "
+                "получившего ожоги в конвертерном цехе, перевели в ожоговый центр.", "ru",
+                T0 + timedelta(hours=6))  # fmt: skip
+    index = StoryIndex()
+    index.add(balkhash)
+    index.add(zhezkazgan)
+    got = {c.id: c.features["elsewhere"] for c in index.candidates(featurize(again, index.lexicons))}
+    assert got.get("z", 1.0) == 1.0 and got["b"] == 0.0
