@@ -159,7 +159,7 @@ _SUMS = np.array([_sums_row(c) for c in range(1 << _FLAG_BITS)], np.float64)
 class _Anchors:
     """The index's anchors as small integers, with what scoring needs in flat arrays: each anchor's document
     frequency, log(df + 0.5) in fixed point (so an anchor's idf weight is log(n + 1) minus it, and the weight of
-    any set of anchors is an exact integer sum), its kind (rare, named) and its postings.
+    any set of anchors is an exact integer sum), its kind (rare, named, place, concept, alarm) and its postings.
 
     Postings list the serials of the documents naming the anchor in the order they were added, as int32 arrays
     that numpy reads without copying; evicted documents are skipped, and dropped from a list once they are half
@@ -197,8 +197,7 @@ class _Anchors:
                 self.names[i], self.postings[i], self.kind[i] = "", array("i"), 0
                 self._free.append(i)
             elif len(self.postings[i]) > 2 * self.df[i]:
-                postings = np.frombuffer(self.postings[i], np.int32)
-                self.postings[i] = array("i", postings[alive[postings]].tobytes())
+                self.postings[i] = _alive_only(self.postings[i], alive)
 
     def serials(self, anchor_ids: Iterable[int]) -> np.ndarray:
         """The serials in the postings of all the given anchors, one per naming, evicted documents included."""
@@ -243,6 +242,12 @@ class _Anchors:
             more = range(len(self._log_table), 2 * top + 1)
             self._log_table = np.concatenate([self._log_table, np.array([_fixed_log(k + 0.5) for k in more])])
         self.log_df[ids] = self._log_table[df]
+
+
+def _alive_only(postings: array[int], alive: np.ndarray) -> array[int]:
+    """A postings list without the serials of evicted documents."""
+    serials = np.frombuffer(postings, np.int32)
+    return array("i", serials[alive[serials]].tobytes())
 
 
 class _Runs:
@@ -312,8 +317,7 @@ class _StemPostings:
                 continue
             self.live[row] = live
             if len(self.postings[row]) > 2 * live:
-                postings = np.frombuffer(self.postings[row], np.int32)
-                self.postings[row] = array("i", postings[alive[postings]].tobytes())
+                self.postings[row] = _alive_only(self.postings[row], alive)
 
     def serials(self, rows: list[int]) -> array[int]:
         """The serials listed under the given rows that at most ``MAX_POSTINGS`` live documents share."""
