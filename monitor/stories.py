@@ -60,7 +60,7 @@ STEM_DF_MAX = 50  # a stem in more documents than this finds no candidates: «ж
 COSINE_STEMS = 60  # a document's heaviest stems, kept for the cosine of later documents with it
 STEM_MATCHES = 2  # distinctive stems a document must share to be a candidate by its vocabulary alone
 MAX_POSTINGS = 300  # candidates come only from anchors rarer than this
-MAX_CANDIDATES = 30  # story candidates scored per document (published near enough), those sharing most first
+MAX_CANDIDATES = 60  # story candidates scored per document (published near enough), those sharing most first
 _WORD = re.compile(r"\w+")
 # numbers as written in news, folded: «1200», «1 200», «12,5», «1,2 тыс.», «4 мың», «2,5 млн»; one value each
 # (the look-behind comes after the first digit: a pattern that starts with a digit is scanned for in C, 5× faster)
