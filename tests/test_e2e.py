@@ -153,7 +153,7 @@ def test_verbatim_reprints_link_to_their_original(crawled: tuple[Archive, str], 
     assert copy.duplicate_of_id == orig.id or orig.duplicate_of_id == copy.id
 
 
-def test_a_translation_of_an_alarm_story_joins_it_in_the_archive(crawled: tuple[Archive, str], farm: FarmServer) -> None:
+def test_a_translation_of_an_alarm_story_joins_it(crawled: tuple[Archive, str], farm: FarmServer) -> None:
     """The curfew story as the crawl stores it: the Kazakh translation joins the Russian original. (The Latin-script
     one is not asserted: it joins through the akimat's denial, published the same minute, so only when the crawl
     fetched that one first — incremental grouping depends on fetch order among equal times.)"""
