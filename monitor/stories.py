@@ -688,6 +688,7 @@ class _Terms:
 
     stems: np.ndarray  # every stem row, sorted, uint32
     weights: np.ndarray  # their tf-idf weights, L2-normalised, float32
+    heavy: np.ndarray  # positions of the COSINE_STEMS heaviest, heaviest first
     top: list[int]  # the TOP_STEMS heaviest rows
     shared: list[int]  # rows at most STEM_DF_MAX earlier documents have: where to look for candidates
 
@@ -817,7 +818,7 @@ class StoryIndex:
             self._published = np.concatenate([self._published, np.zeros_like(self._published)])
             self._language = np.concatenate([self._language, np.zeros_like(self._language)])
         self._coded.put(self._added, coded)
-        heavy = np.argsort(-terms.weights, kind="stable")[:COSINE_STEMS]
+        heavy = terms.heavy
         self._vocab.put(self._added, terms.stems[heavy].astype(np.int64) << 32 | terms.weights[heavy].view(np.uint32))
         self._alive[self._added] = True
         self._published[self._added] = _UNDATED if f.published_at is None else _micros(f.published_at)
@@ -928,10 +929,11 @@ class StoryIndex:
         df = self._stem_df[rows]
         weights = doc.stem_counts[order] * (math.log(len(self._entries) + 2) - np.log(df + 1.0))
         norm = float(np.sqrt(np.dot(weights, weights))) or 1.0
-        top = np.argsort(-weights, kind="stable")[:TOP_STEMS]
-        few = np.flatnonzero((df > 0) & (df <= STEM_DF_MAX))  # stems few earlier documents have: the rarest
-        shared = rows[few[np.argsort(-weights[few], kind="stable")[:TOP_STEMS]]]
-        return _Terms(rows.astype(np.uint32), (weights / norm).astype(np.float32), rows[top].tolist(), shared.tolist())
+        heaviest = np.argsort(-weights, kind="stable")
+        few = (df > 0) & (df <= STEM_DF_MAX)  # stems few earlier documents have: the rarest of them
+        shared = rows[heaviest[few[heaviest]][:TOP_STEMS]]
+        return _Terms(rows.astype(np.uint32), (weights / norm).astype(np.float32), heaviest[:COSINE_STEMS],
+                      rows[heaviest[:TOP_STEMS]].tolist(), shared.tolist())  # fmt: skip
 
     def candidates(self, doc: Features, terms: _Terms | None = None, min_probability: float = 0.0) -> list[Candidate]:
         """The indexed documents that may report the same event as ``doc``, each with the features
