@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from monitor.text import CharMap, Folded, fold
 
@@ -70,12 +70,25 @@ class Entry(BaseModel):
     # matches apart by their words; or it is the whole country, which places no event anywhere in particular
     several: bool = False
     whole_country: bool = False
+    # with `several`: groups of the entry's terms that name one place under different names (a city's Russian and
+    # Kazakh names, a region and its capital); story anchors key each group by its first term
+    same_place: list[list[str]] = []
     search: list[str] = []  # queries sent to site-search pages (sources with a `search:` entry point)
 
     @field_validator("requires", mode="before")
     @classmethod
     def _one_or_many(cls, value: object) -> object:
         return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _check_same_place(self) -> Entry:
+        if self.same_place and not self.several:
+            raise ValueError("same_place is for entries with several: true")
+        terms = {term for listed in self.terms.values() for term in listed}
+        for group in self.same_place:
+            if unknown := [term for term in group if term not in terms]:
+                raise ValueError(f"same_place names {unknown!r}, not among the entry's terms")
+        return self
 
     @field_validator("terms")
     @classmethod
@@ -167,17 +180,24 @@ class Matcher:
                 self._prefix.setdefault(first[:_KEY_LEN], []).append(term)
             else:
                 self._exact.setdefault(first, []).append(term)
-        self._terms_of: dict[str, tuple[Term, ...]] = {}
+        self._terms_of: dict[str, _Starting] = {}
         self._candidates = re.compile(r"(?<![\w\-.'’])(?:" + _trie_pattern(firsts) + ")") if firsts else None
 
-    def _terms_for(self, tok: str) -> tuple[Term, ...]:
+    def _terms_for(self, tok: str) -> _Starting:
         """Terms whose first word is ``tok`` (exactly, or as a prefix), remembered: news repeats its words."""
         terms = tuple(self._exact.get(tok, ())) + tuple(
             t for t in self._prefix.get(tok[:_KEY_LEN], ()) if tok.startswith(t.words[0][0])
         )
+        seconds = [t.words[1] for t in terms if len(t.words) > 1]
+        starting = _Starting(
+            terms,
+            bool(seconds),
+            frozenset(word for word, is_prefix in seconds if not is_prefix),
+            tuple(word for word, is_prefix in seconds if is_prefix),
+        )
         if len(self._terms_of) < _TERMS_OF_MAX:
-            self._terms_of[tok] = terms
-        return terms
+            self._terms_of[tok] = starting
+        return starting
 
     def find(self, text: str) -> list[Hit]:
         """Every term occurrence in ``text``, overlaps kept; offsets are into ``text``."""
@@ -194,16 +214,30 @@ class Matcher:
             if m is None:
                 continue
             tok = m.group()
-            terms = self._terms_of.get(tok)
-            if terms is None:
-                terms = self._terms_for(tok)
-            for term in terms:
-                end = m.end() if len(term.words) == 1 else _tail_end(term, ftext, m.end())
-                if end < 0:
+            starting = self._terms_of.get(tok) or self._terms_for(tok)
+            goes_on = False  # whether the next word is the second of any of the multi-word terms starting here
+            if starting.multi and (second := _NEXT_TOKEN.match(ftext, m.end())):
+                word = second.group(1)
+                goes_on = word in starting.seconds or word.startswith(starting.second_prefixes)
+            for term in starting.terms:
+                if len(term.words) == 1:
+                    end = m.end()
+                elif not goes_on or (end := _tail_end(term, ftext, m.end())) < 0:
                     continue
                 start, stop = folded.orig(m.start()), folded.orig(end - 1) + 1
                 hits.append(Hit(term, start, stop, text[start:stop]))
         return hits
+
+
+@dataclass(frozen=True, slots=True)
+class _Starting:
+    """The terms whose first word a token is, in lexicon order, and the second words of those with more: most
+    candidate positions are the first word of a phrase that does not go on, and are dismissed in one lookup."""
+
+    terms: tuple[Term, ...]
+    multi: bool  # some have more than one word
+    seconds: frozenset[str]  # their exact second words
+    second_prefixes: tuple[str, ...]  # and the prefixes
 
 
 _NEXT_TOKEN = re.compile(r"[^\w]*?(\w+(?:[-.'’]\w+)*)")
@@ -284,6 +318,11 @@ class Lexicons:
     @cached_property
     def _having(self) -> dict[tuple[str, str, object], frozenset[str]]:
         return {}
+
+    @cached_property
+    def same_place(self) -> dict[tuple[str, str], str]:
+        """(place entry, term as written) → the term that keys its group (see ``Entry.same_place``)."""
+        return {(eid, term): group[0] for eid, e in self.entries("place") for group in e.same_place for term in group}
 
     @cached_property
     def topics_by_requirement(self) -> tuple[str, ...]:

@@ -60,7 +60,7 @@ STEM_DF_MAX = 50  # a stem in more documents than this finds no candidates: «ж
 COSINE_STEMS = 60  # a document's heaviest stems, kept for the cosine of later documents with it
 STEM_MATCHES = 2  # distinctive stems a document must share to be a candidate by its vocabulary alone
 MAX_POSTINGS = 300  # candidates come only from anchors rarer than this
-MAX_CANDIDATES = 60  # story candidates scored per document (published near enough), those sharing most first
+MAX_CANDIDATES = 20  # story candidates scored per document (published near enough), those sharing most first (by idf)
 _WORD = re.compile(r"\w+")
 # numbers as written in news, folded: «1200», «1 200», «12,5», «1,2 тыс.», «4 мың», «2,5 млн»; one value each
 # (the look-behind comes after the first digit: a pattern that starts with a digit is scanned for in C, 5× faster)
@@ -199,12 +199,14 @@ class _Anchors:
             elif len(self.postings[i]) > 2 * self.df[i]:
                 self.postings[i] = _alive_only(self.postings[i], alive)
 
-    def serials(self, anchor_ids: Iterable[int]) -> np.ndarray:
-        """The serials in the postings of all the given anchors, one per naming, evicted documents included."""
+    def serials(self, anchor_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The serials in the postings of all the given anchors, one per naming, evicted documents included, and
+        the length of each anchor's postings."""
         out = array("i")
         for i in anchor_ids:
             out.extend(self.postings[i])
-        return np.frombuffer(out, np.int32)
+        lengths = np.fromiter((len(self.postings[i]) for i in anchor_ids), np.int64, len(anchor_ids))
+        return np.frombuffer(out, np.int32), lengths
 
     def _id(self, anchor: str) -> int:
         i = self.id_of.get(anchor)
@@ -319,13 +321,16 @@ class _StemPostings:
             if len(self.postings[row]) > 2 * live:
                 self.postings[row] = _alive_only(self.postings[row], alive)
 
-    def serials(self, rows: list[int]) -> array[int]:
-        """The serials listed under the given rows that at most ``MAX_POSTINGS`` live documents share."""
+    def serials(self, rows: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The serials listed under the given rows, and how many under each (none for a row more than
+        ``MAX_POSTINGS`` live documents share)."""
         out = array("i")
-        for row in rows:
+        lengths = np.zeros(len(rows), np.int64)
+        for k, row in enumerate(rows):
             if self.live.get(row, MAX_POSTINGS + 1) <= MAX_POSTINGS:
                 out.extend(self.postings[row])
-        return out
+                lengths[k] = len(self.postings[row])
+        return np.frombuffer(out, np.int32), lengths
 
 
 class _Bands:
@@ -628,12 +633,14 @@ def _anchors(
     if not text.strip():
         return lead, rest
     known: list[tuple[int, int]] = []  # spans the lexicons name: not names again
-    several = lexicons.having("place", "several")
+    several, same_place = lexicons.having("place", "several"), lexicons.same_place
     for h in lexicons.matcher.find_folded(text, ftext):
         known.append((h.start, h.end))
         if h.term.category in _ANCHOR_CATEGORIES:
             if h.term.category == "place" and h.term.entry in several:  # «other Kazakh cities»: which one
-                anchor = "place:" + fold(h.matched).text[:NAME_KEY]
+                # by its words, or by the first of the names it goes by («Өскемен» is «Усть-Каменогорск»)
+                name = same_place.get((h.term.entry, h.term.text))
+                anchor = "place:" + fold(name.rstrip("*") if name else h.matched).text[:NAME_KEY]
             else:
                 anchor = f"{h.term.category}:{h.term.entry}"
             (lead if h.start < lead_end else rest).add(anchor)
@@ -942,38 +949,44 @@ class StoryIndex:
         Only documents published within ``story_days`` that share a rare anchor (a number, a person, a date: not
         "Zhezkazgan" alone) or, in the same language, ``STEM_MATCHES`` distinctive stems can match, so they are the
         only candidates; a rare anchor in more than ``MAX_POSTINGS`` documents finds none. At most
-        ``MAX_CANDIDATES``, those sharing most first. The features of all candidates are computed at once (anchor
-        figures as weighted counts over their anchor ids, cosines over their stem runs); those under
-        ``min_probability`` are left out.
+        ``MAX_CANDIDATES``, those sharing most first, each shared anchor or stem weighing its idf. The features of
+        all candidates are computed at once (anchor figures as weighted counts over their anchor ids, cosines over
+        their stem runs); those under ``min_probability`` are left out.
         """
         if terms is None:
             terms = self._terms(doc)
         table = self._anchors
+        n = len(self._entries) + 1
+        log_n1, log_n = _fixed_log(n + 1), math.log(n + 2)
         rare = [i for i in map(table.id_of.get, [a for a in doc.anchors if a.startswith(_RARE)]) if i is not None]
-        rare = [i for i in rare if table.df[i] <= MAX_POSTINGS]
-        shared = table.serials(sorted(rare))
+        rare = sorted(i for i in rare if table.df[i] <= MAX_POSTINGS)
+        shared, lengths = table.serials(rare)
+        # each naming weighs its anchor's idf: sharing «Жезказганцветмет» says more than sharing «120»
+        weight = np.repeat(log_n1 - table.log_df[rare], lengths) / _FIXED
         language = self._language_code(doc.language)
         if terms.shared:  # documents in the same language listing two stems few documents have as distinctive
-            by_stem = np.frombuffer(self._stem_postings.serials(terms.shared), np.int32)
-            serials, counts = np.unique(by_stem[self._language[by_stem] == language], return_counts=True)
-            twice = counts >= STEM_MATCHES
-            shared = np.concatenate([shared, np.repeat(serials[twice], counts[twice])])
-        shared = np.sort(shared[self._alive[shared]])
+            by_stem, lengths = self._stem_postings.serials(terms.shared)
+            same = self._language[by_stem] == language
+            stem_weight = np.repeat(log_n - np.log(self._stem_df[terms.shared] + 1.0), lengths)[same]
+            _, inverse, counts = np.unique(by_stem[same], return_inverse=True, return_counts=True)
+            twice = counts[inverse] >= STEM_MATCHES
+            shared = np.concatenate([shared, by_stem[same][twice]])
+            weight = np.concatenate([weight, stem_weight[twice]])
+        alive = self._alive[shared]
+        shared, weight = shared[alive], weight[alive]
         if not len(shared):
             return []
-        # the documents sharing most rare anchors and stems, the latest first among equals, and published near enough
-        edges = np.flatnonzero(shared[1:] != shared[:-1]) + 1
-        serials = shared[np.concatenate([[0], edges])]
-        shared_rare = np.diff(np.concatenate([[0], edges, [len(shared)]]))
+        # the documents sharing the most (by idf) rare anchors and stems, the latest first among equals, and
+        # published near enough
+        serials, inverse = np.unique(shared, return_inverse=True)
+        evidence = np.bincount(inverse, weight, len(serials))
         if doc.published_at is not None:
             published = self._published[serials]
             near = (published == _UNDATED) | (np.abs(published - _micros(doc.published_at)) <= self._days)
-            serials, shared_rare = serials[near], shared_rare[near]
-        best = serials[np.lexsort((-serials, -shared_rare))[:MAX_CANDIDATES]]
+            serials, evidence = serials[near], evidence[near]
+        best = serials[np.lexsort((-serials, -evidence))[:MAX_CANDIDATES]]
         if not len(best):
             return []
-        n = len(self._entries) + 1
-        log_n1, log_n = _fixed_log(n + 1), math.log(n + 2)
         entities = [a for a in doc.anchors if not a.startswith(_CONCEPT)]
         concepts = [a for a in doc.anchors if a.startswith(_CONCEPT)]
         lead = [a for a in doc.lead if not a.startswith(_CONCEPT)]

@@ -104,3 +104,31 @@ def test_kazakh_court_forms_do_not_match_russian_words() -> None:
     kinds = {h.term.entry for h in default_lexicons().matcher.find("Сотни сотрудников вышли на работу")}
     assert "court" not in kinds
     assert "court" in {h.term.entry for h in default_lexicons().matcher.find("Соттың шешімі шықты")}
+
+
+def test_same_place_must_name_the_entrys_own_terms(tmp_path: Path) -> None:
+    """``same_place`` groups terms of a ``several`` entry; a term it lists that the entry lacks, or the field on an
+    entry that lumps nothing, is an error naming the file and the entry."""
+    entry = "  - id: cities\n    label: c\n    {flag}terms: {{ru: [актау, актюбинск*]}}\n    same_place: [[{group}]]\n"
+    places = tmp_path / "places.yaml"
+    places.write_text(
+        "category: place\nentries:\n" + entry.format(flag="several: true\n    ", group="актау, мангистау*")
+    )
+    with pytest.raises(LexiconError, match=r"places\.yaml.*cities.*'мангистау\*'"):
+        load_lexicons(tmp_path)
+    places.write_text("category: place\nentries:\n" + entry.format(flag="", group="актау, актюбинск*"))
+    with pytest.raises(LexiconError, match="several"):
+        load_lexicons(tmp_path)
+
+
+def test_a_phrase_matches_only_where_its_next_words_follow() -> None:
+    """Multi-word terms are dismissed on their second word: «шығыс» (east; also "expense") alone is no place, «Шығыс
+    Қазақстан облысы» is, and a one-word term starting at the same word still matches."""
+    lex = default_lexicons()
+
+    def places(text: str) -> set[str]:
+        return {h.matched for h in lex.matcher.find(text) if h.term.category == "place"}
+
+    assert places("Шығыс Қазақстан облысында ереуіл") == {"Шығыс Қазақстан", "Қазақстан"}
+    assert places("Шығыс көлемі артты") == set()
+    assert {h.term.entry for h in lex.matcher.find("Рабочие Казахмыса бастуют")} >= {"kazakhmys"}

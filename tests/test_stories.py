@@ -361,3 +361,33 @@ def test_reports_leading_with_places_the_other_never_names_are_elsewhere() -> No
     index.add(zhezkazgan)
     got = {c.id: c.features["elsewhere"] for c in index.candidates(featurize(again, index.lexicons))}
     assert got.get("z", 1.0) == 1.0 and got["b"] == 0.0
+
+
+def test_a_city_under_its_other_names_is_one_place() -> None:
+    """Ust-Kamenogorsk is Өскемен in Kazakh and the capital of East Kazakhstan (ВКО, ШҚО): one place anchor, so
+    the Kazakh follow-up of a Russian report is not "elsewhere"; Semey stays another city."""
+    from monitor.stories import featurize
+
+    def places(title: str) -> set[str]:
+        return {a for a in featurize(Doc("x", title, "", "ru", T0), StoryIndex().lexicons).anchors if "place:" in a}
+
+    ust = places("Медсестры горбольницы Усть-Каменогорска остались без надбавок")
+    assert ust == places("Өскемендегі мейірбикелерге үстемақы төленді") == places("Облздрав ВКО начал проверку")
+    assert ust == places("ШҚО әкімдігі жауап берді") == places("Oskemen medbikeleri narazy")
+    assert ust != places("Медсестры больницы Семея остались без надбавок")
+
+
+def test_candidates_sharing_rarer_anchors_come_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the best ``MAX_CANDIDATES`` are scored, ranked by the idf of what they share: one report naming the
+    same rare firm outranks thirty sharing two numbers that every report of the day has."""
+    from monitor import stories
+
+    index = StoryIndex()
+    for i in range(30):
+        index.add(Doc(f"n{i}", f"Сводка {i}", f"Цена составила 120 тенге, в списке 340 позиций, выпуск {i}.", "kk", T0))
+    index.add(Doc("firm", "Отчёт", "Компания «Тасжарган» отчиталась о работе.", "kk", T0))
+    new = stories.featurize(
+        Doc("new", "Тасжарган", "«Тасжарган» назвал цену 120 тенге за 340 позиций.", "kk", T0), index.lexicons
+    )
+    monkeypatch.setattr(stories, "MAX_CANDIDATES", 1)
+    assert [c.id for c in index.candidates(new)] == ["firm"]
