@@ -94,6 +94,7 @@ _RARE = ("n:", "person:", "d:", "e:")  # anchors specific to one event: a number
 _NAME = re.compile(r"([A-ZА-ЯЁӘҒҚҢӨҰҮҺІ](?<=(?<![\w'-])[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ])[\w'-]{3,})")
 _SENTENCE_START = re.compile(r"(?:^|[.!?…:;—–\n]\s*|[.!?…]\s*[»\")]\s*)$")
 NAME_KEY = 5
+_ACRONYM = re.compile(r"[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]+(?:$|['’-])")  # with a Kazakh ending after a hyphen: «ЖШС-ның»
 _NAMED = ("e:", "person:")
 _CONCEPT = "c:"  # what the event is about, from the concept glossary: «ураган» and «дауыл» are one anchor
 PRIOR_ANCHORS = 1.5  # how many (rarest) anchors' worth a containment's denominator starts with
@@ -666,8 +667,8 @@ def _anchors(
     for m in _NAME.finditer(text):
         begin = m.start()
         at = bisect_right(starts, m.end())  # hits starting before the name ends; the last few may overlap it
-        if (at and max(ends[max(0, at - 4) : at]) > begin) or m.group(1).isupper():
-            continue  # a lexicon entity already, or an acronym (ТОО, МВД, LLP): a kind of body, not this one
+        if (at and max(ends[max(0, at - 4) : at]) > begin) or _ACRONYM.match(m.group(1)):
+            continue  # a lexicon entity already, or an acronym (ТОО, МВД, LLP, ЖШС-да): a kind of body, not this one
         quoted = text[max(0, begin - 3) : begin].endswith(("«", '"', "“", "„"))
         if quoted or not _SENTENCE_START.search(text[max(0, begin - 6) : begin]):
             # Cyrillic-only text folds letter for letter: the folded name is at the same offsets

@@ -391,3 +391,14 @@ def test_candidates_sharing_rarer_anchors_come_first(monkeypatch: pytest.MonkeyP
     )
     monkeypatch.setattr(stories, "MAX_CANDIDATES", 1)
     assert [c.id for c in index.candidates(new)] == ["firm"]
+
+
+def test_acronyms_are_no_names_even_with_a_kazakh_ending() -> None:
+    """«ЖШС» (LLP) names a kind of firm, not a firm: with a Kazakh case ending after a hyphen («ЖШС-да») it is
+    still no name anchor, while the firm's own name is one."""
+    from monitor.stories import featurize
+
+    text = "Жұмысшылар «Береке» ЖШС-да және ТОО «Нурлан» кәсіпорнында, АҚ-тың зауытында наразы."
+    doc = Doc("x", "Ереуіл", text, "kk", T0)
+    names = {a for a in featurize(doc, StoryIndex().lexicons).anchors if a.startswith("e:")}
+    assert names == {"e:берек", "e:нурла"}
