@@ -268,7 +268,11 @@ def _trie_pattern(words: Iterable[str]) -> str:
     def render(node: dict[str, Any]) -> str:
         if "" in node:
             return ""  # a shorter word ends here: matching it is enough for a candidate
-        branches = [(r"[^\w]+" if ch == " " else re.escape(ch)) + render(child) for ch, child in sorted(node.items())]
+        # the second word of a key («на с» for «на смену») is looked ahead at, not consumed: it may start a term
+        branches = [
+            rf"(?=[^\w]+{render(child)})" if ch == " " else re.escape(ch) + render(child)
+            for ch, child in sorted(node.items())
+        ]
         return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
     return render(trie)

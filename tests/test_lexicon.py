@@ -132,3 +132,16 @@ def test_a_phrase_matches_only_where_its_next_words_follow() -> None:
     assert places("Шығыс Қазақстан облысында ереуіл") == {"Шығыс Қазақстан", "Қазақстан"}
     assert places("Шығыс көлемі артты") == set()
     assert {h.term.entry for h in lex.matcher.find("Рабочие Казахмыса бастуют")} >= {"kazakhmys"}
+
+
+def test_a_short_first_word_does_not_hide_a_term_at_the_next_word(tmp_path: Path) -> None:
+    """«на смену» is looked up by «на» and the next word's first letter; that letter must stay free to start a term
+    of its own («смену»), or a phrase with a short first word would hide every term after it."""
+    body = (
+        "category: topic\nentries:\n"
+        "  - id: shift\n    label: s\n    terms: {ru: [на смену]}\n"
+        "  - id: change\n    label: c\n    terms: {ru: [смену]}\n"
+    )
+    (tmp_path / "topics.yaml").write_text(body, encoding="utf-8")
+    hits = load_lexicons(tmp_path).matcher.find("Горняки не вышли на смену")
+    assert sorted((h.term.entry, h.matched) for h in hits) == [("change", "смену"), ("shift", "на смену")]
