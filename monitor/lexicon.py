@@ -281,12 +281,13 @@ def _trie_pattern(words: Iterable[str]) -> str:
 @dataclass(frozen=True)
 class Lexicons:
     """The loaded lexicon files: entries by category, one matcher over all of them but the concepts, and one over
-    the concepts (what an event is about, in both languages: story grouping reads them, classification does not)."""
+    all of them (story grouping reads the concepts, what an event is about in both languages; classification does
+    not)."""
 
     files: dict[str, LexiconFile]
     matcher: Matcher
     version: str  # hash of the files that classify: a classification remembers which lexicons made it
-    concepts: Matcher
+    story: Matcher  # every term, the concepts' too: story anchors read both in one pass over a text
 
     def entries(self, category: str) -> Iterator[tuple[str, Entry]]:
         for lf in self.files.values():
@@ -414,7 +415,7 @@ def load_lexicons(directory: Path | None = None) -> Lexicons:
                     problems.append(f"unknown {lf.category} entry {r.to!r}")
                 if problems:
                     raise LexiconError(f"{directory / name}: entry {entry.id}: reassign: {'; '.join(problems)}")
-    return Lexicons(files, Matcher(terms), digest.hexdigest()[:12], Matcher(concepts))
+    return Lexicons(files, Matcher(terms), digest.hexdigest()[:12], Matcher(terms + concepts))
 
 
 @lru_cache(maxsize=4)

@@ -635,7 +635,10 @@ def _anchors(
         return lead, rest
     known: list[tuple[int, int]] = []  # spans the lexicons name: not names again
     several, same_place = lexicons.having("place", "several"), lexicons.same_place
-    for h in lexicons.matcher.find_folded(text, ftext):
+    for h in lexicons.story.find_folded(text, ftext):
+        if h.term.category == "concept":
+            (lead if h.start < lead_end else rest).add(_CONCEPT + h.term.entry)
+            continue
         known.append((h.start, h.end))
         if h.term.category in _ANCHOR_CATEGORIES:
             if h.term.category == "place" and h.term.entry in several:  # «other Kazakh cities»: which one
@@ -645,8 +648,6 @@ def _anchors(
             else:
                 anchor = f"{h.term.category}:{h.term.entry}"
             (lead if h.start < lead_end else rest).add(anchor)
-    for h in lexicons.concepts.find_folded(text, ftext):
-        (lead if h.start < lead_end else rest).add(_CONCEPT + h.term.entry)
     for m in _NUMBER.finditer(ftext.text):
         value = _number(m.group(1), m.group(2) or "")
         if value is not None:
