@@ -301,9 +301,11 @@ class Archive:
         """Re-cluster the window around new articles into stories (:class:`monitor.stories.StoryIndex`).
 
         The window is the ``window_days`` before the newest new article. Documents are added in publication order,
-        so the earliest publisher is each group's original whatever the order they were fetched in; copies point at
-        it (``exact``, ``near``), other write-ups join its story (``translation``, ``related``). An existing story
-        keeps its id; articles an editor placed by hand (``story_locked``) are not moved. Idempotent.
+        so the earliest publisher is each group's original whatever the order they were fetched in; between equal
+        publication times, the one fetched on an earlier day, then the canonical URL, decide: not the order one
+        crawl's concurrent requests happened to finish in, so the same archive always groups the same way. Copies
+        point at it (``exact``, ``near``), other write-ups join its story (``translation``, ``related``). An existing
+        story keeps its id; articles an editor placed by hand (``story_locked``) are not moved. Idempotent.
 
         Texts are streamed from the database into the index and dropped: only ids and small tuples stay in memory.
         """
@@ -325,7 +327,7 @@ class Archive:
             rows = s.execute(
                 select(*columns)
                 .where((when >= start) | Article.id.in_(article_ids))
-                .order_by(when, Article.fetched_at, Article.id)
+                .order_by(when, func.date(Article.fetched_at), Article.canonical_url, Article.id)
                 .execution_options(yield_per=500)
             )
             index = StoryIndex(window_days=window_days)
