@@ -424,15 +424,19 @@ def test_the_archive_groups_the_same_whatever_order_a_crawl_fetched_in(tmp_path:
         fetched_page = FetchedPage(source="t", url=f"https://{key}", body=html.encode(), fetched_at=fetched)
         return classify_article(extract_page(fetched_page))
 
-    def stories(order: list[str]) -> set[frozenset[str]]:
+    def stories(order: list[str]) -> set[tuple[frozenset[str], str]]:
+        """Each story's articles, and its first publisher as the digest and the web page name it."""
         archive = Archive.open(f"sqlite:///{tmp_path / f'{len(list(tmp_path.iterdir()))}.db'}")
         ids = archive.store_batch([page(key, k) for k, key in enumerate(order)])
         archive.group_stories(list(ids.values()))
-        from monitor.archive.models import Article
+        from monitor.archive.models import Article, publication_order
 
         with archive.session() as s:
-            story = {url: s.get(Article, i).story_id for url, i in ids.items()}  # type: ignore[union-attr]
+            articles = [s.get(Article, i) for i in ids.values()]
+            groups = {a.story_id: sorted((b for b in articles if b.story_id == a.story_id), key=publication_order)
+                      for a in articles}  # type: ignore[union-attr]  # fmt: skip
+            out = {(frozenset(a.url for a in group), group[0].url) for group in groups.values()}
         archive.close()
-        return {frozenset(u for u in story if story[u] == sid) for sid in story.values()}
+        return out
 
     assert stories(keys) == stories(keys[::-1])

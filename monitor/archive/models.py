@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -114,6 +114,13 @@ class Article(Base):
     matches: Mapped[list[MatchRow]] = relationship(cascade="all, delete-orphan", order_by="MatchRow.id")
     event_dates: Mapped[list[EventDateRow]] = relationship(cascade="all, delete-orphan", order_by="EventDateRow.id")
     versions: Mapped[list[ArticleVersion]] = relationship(cascade="all, delete-orphan", order_by="ArticleVersion.id")
+
+
+def publication_order(a: Article) -> tuple[datetime, date, str, int]:
+    """The order of a story's articles, its first publisher first: publication time, then (between equal times) the
+    day it was fetched and its canonical URL — the order :meth:`Archive.group_stories` places them in, which does not
+    depend on the order one crawl's concurrent requests finished in."""
+    return (a.published_at or a.fetched_at, a.fetched_at.date(), a.canonical_url, a.id)
 
 
 class ArticleVersion(Base):

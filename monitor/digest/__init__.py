@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from monitor.archive.models import Article, Classification, EventDateRow, Source
+from monitor.archive.models import Article, Classification, EventDateRow, Source, publication_order
 from monitor.archive.store import Archive
 from monitor.dates import ALMATY
 from monitor.digest.i18n import STRINGS, event_kind_label, topic_label
@@ -188,7 +188,7 @@ def build_digest(
 
 
 def _story_item(key: int, group: list[Article]) -> StoryItem:
-    group.sort(key=lambda a: (a.published_at or a.fetched_at, a.fetched_at))
+    group.sort(key=publication_order)
     first = group[0]
     severities = [a.classification.severity for a in group if a.classification and a.classification.relevant]
     severity = min(severities, key=lambda s: SEVERITY_RANK.get(s, 3)) if severities else None

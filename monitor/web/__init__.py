@@ -37,6 +37,7 @@ from monitor.archive.models import (
     CrawlSourceStats,
     Source,
     Story,
+    publication_order,
 )
 from monitor.archive.store import Archive
 from monitor.dates import ALMATY
@@ -407,7 +408,7 @@ def create_app(db_url: str | None = None) -> Starlette:
                     .options(selectinload(Article.source), selectinload(Article.classification))
                 )
             )
-            arts.sort(key=lambda a: (a.published_at or a.fetched_at, a.fetched_at, a.id))
+            arts.sort(key=publication_order)
             first = next((a for a in arts if a.id == story.first_article_id), arts[0] if arts else None)
             rows = [
                 {
